@@ -205,7 +205,7 @@ def genesis_hash(genesis_dict: dict[str, Any]) -> str:
 
 def block_transactions_error(
     block: Block,
-    on_chain: "ChainIndex",
+    on_chain: ChainIndex,
     submitter_keys: frozenset[str],
     max_payload_bytes: int,
 ) -> str | None:

@@ -29,7 +29,6 @@ from validators.core.messages import (
     PHASE_RANK,
     PREPARE,
     PROPOSAL,
-    ROUND_CHANGE,
     CommittedBlock,
     Message,
     Proposal,

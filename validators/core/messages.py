@@ -7,7 +7,7 @@ chain id and the phase, so a signature can never be replayed as another kind of 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from validators.core.blocks import Block, MalformedError, _int, _text
 from validators.core.encoding import canonical_bytes
@@ -184,7 +184,7 @@ class Proposal:
         )
 
 
-Message = Union[Proposal, Vote, RoundChange]
+Message = Proposal | Vote | RoundChange
 
 
 def message_from_dict(data: Any) -> Message:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import heapq
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -23,7 +24,6 @@ from validators.core.blocks import (
 )
 from validators.core.consensus import (
     CommitBlock,
-    committed_block_error,
     ConsensusConfig,
     ConsensusNode,
     EvidenceFound,
@@ -33,10 +33,11 @@ from validators.core.consensus import (
     Rejected,
     Send,
     UpdateCertificate,
+    committed_block_error,
 )
 from validators.core.encoding import canonical_bytes
 from validators.core.keys import SigningKey
-from validators.core.messages import CommittedBlock, Message, RoundChange
+from validators.core.messages import CommittedBlock, Message
 
 GENESIS_HASH = "0" * 64
 
@@ -437,7 +438,7 @@ def commit_times(sim: Simulation) -> list[int]:
     """When each height was first committed by any node."""
     first: dict[int, int] = {}
     for node in sim.nodes.values():
-        for committed, time_ms in zip(node.chain.blocks, node.chain.commit_times):
+        for committed, time_ms in zip(node.chain.blocks, node.chain.commit_times, strict=True):
             height = committed.block.height
             first[height] = min(first.get(height, time_ms), time_ms)
     return [first[h] for h in sorted(first)]
@@ -446,4 +447,4 @@ def commit_times(sim: Simulation) -> list[int]:
 def longest_gap_ms(times: list[int], start_ms: int, end_ms: int) -> int:
     """Longest stretch without a commit inside [start_ms, end_ms]."""
     points = [start_ms] + [t for t in times if start_ms <= t <= end_ms] + [end_ms]
-    return max(b - a for a, b in zip(points, points[1:]))
+    return max(b - a for a, b in zip(points, points[1:], strict=False))
