@@ -1,0 +1,123 @@
+"""Settings for the backend (pages, admin, API). Every knob comes from the environment.
+
+With nothing set it runs on one machine with no server installed: SQLite under var/ and
+kombu's file-system broker. See README.md for the variables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from validators.env import (
+    dev_secret_key,
+    envbool,
+    envlist,
+    envstr,
+    filesystem_broker_options,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+SECRET_KEY = envstr("DJANGO_SECRET_KEY") or dev_secret_key(VAR_DIR / "secret_key")
+DEBUG = envbool("DEBUG", False)
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["*"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "evoting.urls"
+WSGI_APPLICATION = "evoting.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, object]:
+    url = envstr("DATABASE_URL")
+    if url:
+        return dict(dj_database_url.parse(url))
+    path = VAR_DIR / "backend.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = dict(dj_database_url.parse(f"sqlite:///{path}"))
+    # The web process and the worker write concurrently: take the write lock up front and
+    # wait for it instead of failing with "database is locked".
+    config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+
+CELERY_DIR = VAR_DIR / "celery" / "backend"
+CELERY_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _celery_broker() -> tuple[str, dict[str, object]]:
+    url = envstr("CELERY_BROKER_URL") or envstr("REDIS_URL")
+    if url:
+        return url, {}
+    return "filesystem://", filesystem_broker_options(CELERY_DIR, 0.2)
+
+
+CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = _celery_broker()
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Validator nodes sharing a Redis use their node id as queue name; keep the backend apart too.
+CELERY_TASK_DEFAULT_QUEUE = "backend"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+}

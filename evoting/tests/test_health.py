@@ -1,0 +1,16 @@
+"""GET /health on the backend."""
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_reports_ok(client: Client) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"service": "backend", "status": "ok"}
+
+
+def test_health_is_read_only(client: Client) -> None:
+    assert client.post("/health").status_code == 405
