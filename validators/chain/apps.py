@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChainConfig(AppConfig):
+    """The node's chain store, consensus driver, JSON-RPC and peer endpoints."""
+
+    name = "validators.chain"

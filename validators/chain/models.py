@@ -1,0 +1,1 @@
+"""The node's persistent state (blocks, mempool, signing record)."""

@@ -1,0 +1,94 @@
+"""Settings for one validator node. Every knob comes from the environment.
+
+NODE_ID names the node (validator-1 ...); its web and worker processes refuse to start without
+it, while commands such as make_genesis run without. Each node has its own database and broker
+folder; nothing is shared between nodes but the genesis file in NETWORK_DIR.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from validators.env import dev_secret_key, envfloat, envlist, envstr, filesystem_broker_options
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = REPO_DIR / "var"
+
+NODE_ID = envstr("NODE_ID")
+# Names files and databases when NODE_ID is unset (tests, make_genesis).
+NODE_LABEL = NODE_ID or "no-node"
+NETWORK_DIR = Path(envstr("NETWORK_DIR", str(VAR_DIR / "network")))
+CONSENSUS_TICK_SECONDS = envfloat("CONSENSUS_TICK_SECONDS", 0.2)
+
+SECRET_KEY = envstr("DJANGO_SECRET_KEY") or dev_secret_key(VAR_DIR / "validators" / "secret_key")
+DEBUG = False
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["*"])
+
+INSTALLED_APPS = [
+    "validators.chain",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+ROOT_URLCONF = "validators.node.urls"
+WSGI_APPLICATION = "validators.node.wsgi.application"
+TEMPLATES: list[dict[str, object]] = []
+
+
+def node_database(node_label: str) -> dict[str, object]:
+    """NODE_DATABASE_URL; else the DATABASE_URL server with a database per node; else SQLite."""
+    own_url = envstr("NODE_DATABASE_URL")
+    if own_url:
+        return dict(dj_database_url.parse(own_url))
+    shared_url = envstr("DATABASE_URL")
+    if shared_url:
+        config = dict(dj_database_url.parse(shared_url))
+        suffix = node_label.replace("-", "_")
+        config["NAME"] = f"{config['NAME']}_{suffix}" if config.get("NAME") else suffix
+        return config
+    path = VAR_DIR / "validators" / f"{node_label}.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = dict(dj_database_url.parse(f"sqlite:///{path}"))
+    # Web threads and the worker write concurrently: take the write lock up front and wait.
+    config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    return config
+
+
+DATABASES = {"default": node_database(NODE_LABEL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en-us"
+USE_I18N = False
+
+CELERY_DIR = VAR_DIR / "celery" / NODE_LABEL
+CELERY_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def node_broker() -> tuple[str, dict[str, object]]:
+    url = envstr("CELERY_BROKER_URL") or envstr("REDIS_URL")
+    if url:
+        return url, {}
+    return "filesystem://", filesystem_broker_options(CELERY_DIR, 0.05)
+
+
+CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = node_broker()
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Nodes may share one Redis: a queue per node keeps each worker to its own node's tasks.
+CELERY_TASK_DEFAULT_QUEUE = NODE_LABEL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": f"%(asctime)s %(levelname)s node={NODE_LABEL} %(name)s %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+}
