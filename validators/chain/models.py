@@ -1,1 +1,100 @@
-"""The node's persistent state (blocks, mempool, signing record)."""
+"""What one validator node stores: committed blocks with certificates, their transactions,
+the mempool, its consensus state, peers and equivocation evidence."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Block(models.Model):
+    height = models.PositiveBigIntegerField(primary_key=True)
+    block_hash = models.CharField(max_length=64, unique=True)
+    parent_hash = models.CharField(max_length=64)
+    round = models.PositiveIntegerField()
+    proposer = models.CharField(max_length=64)
+    timestamp_ms = models.PositiveBigIntegerField()
+    tx_count = models.PositiveIntegerField()
+    header = models.JSONField()
+    certificate = models.JSONField()
+    committed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["height"]
+
+
+class ChainTransaction(models.Model):
+    """A transaction in a committed block; one per (election, voter pseudonym), ever."""
+
+    tx_id = models.CharField(max_length=128, unique=True)
+    tx_hash = models.CharField(max_length=66, unique=True)
+    election_id = models.CharField(max_length=128)
+    voter_pseudonym = models.CharField(max_length=128)
+    payload = models.TextField()
+    submitted_at_ms = models.PositiveBigIntegerField()
+    submitter_key = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
+    block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="transactions")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["block_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election_id", "voter_pseudonym"], name="one_ballot_per_voter_on_chain"
+            )
+        ]
+        indexes = [models.Index(fields=["election_id", "block"])]
+
+
+class MempoolTransaction(models.Model):
+    """An admitted transaction waiting for a block (its signature was checked on admission)."""
+
+    tx_id = models.CharField(max_length=128, unique=True)
+    tx_hash = models.CharField(max_length=66, unique=True)
+    election_id = models.CharField(max_length=128)
+    voter_pseudonym = models.CharField(max_length=128)
+    data = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election_id", "voter_pseudonym"], name="one_ballot_per_voter_in_mempool"
+            )
+        ]
+
+
+class ConsensusState(models.Model):
+    """One row: the durable consensus state (written before any signature leaves the node)
+    and the engine's live position for /health."""
+
+    durable = models.JSONField(default=dict)
+    height = models.PositiveBigIntegerField(default=0)
+    round = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True)
+
+
+class Peer(models.Model):
+    node_id = models.CharField(max_length=64, unique=True)
+    url = models.CharField(max_length=255)
+    last_heard_at = models.DateTimeField(null=True)
+
+
+class Evidence(models.Model):
+    """Two conflicting signed messages from one validator for one (height, round, phase)."""
+
+    validator = models.CharField(max_length=64)
+    height = models.PositiveBigIntegerField()
+    round = models.PositiveIntegerField()
+    phase = models.CharField(max_length=16)
+    first = models.JSONField()
+    second = models.JSONField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["validator", "height", "round", "phase"], name="one_evidence_per_slot"
+            )
+        ]

@@ -3,5 +3,10 @@ from django.urls import path
 from validators.chain import views
 
 urlpatterns = [
+    path("rpc", views.rpc_endpoint, name="rpc"),
     path("health", views.health, name="health"),
+    path("blockchain", views.blockchain, name="blockchain"),
+    path("peer/message", views.peer_message, name="peer-message"),
+    path("peer/blocks", views.peer_blocks, name="peer-blocks"),
+    path("peer/transactions", views.peer_transactions, name="peer-transactions"),
 ]

@@ -208,8 +208,12 @@ def block_transactions_error(
     on_chain: ChainIndex,
     submitter_keys: frozenset[str],
     max_payload_bytes: int,
+    already_verified: frozenset[str] = frozenset(),
 ) -> str | None:
     """Stateful block check: every transaction admissible, none on chain or repeated.
+
+    `already_verified` holds hashes of transactions this node admitted itself (their
+    signatures were checked then), so a proposal does not pay for them twice.
 
     One ballot per (election id, voter pseudonym) ever: a second one, in the same block or
     a later one, makes the block invalid, so block order decides identically on every node.
@@ -217,7 +221,9 @@ def block_transactions_error(
     tx_ids: set[str] = set()
     voters: set[tuple[str, str]] = set()
     for tx in block.transactions:
-        error = transaction_error(tx, submitter_keys, max_payload_bytes)
+        error = None
+        if tx.tx_hash not in already_verified:
+            error = transaction_error(tx, submitter_keys, max_payload_bytes)
         if error:
             return f"transaction {tx.tx_id}: {error[1]}"
         voter = (tx.election_id, tx.voter_pseudonym)

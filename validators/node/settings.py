@@ -11,10 +11,18 @@ from pathlib import Path
 
 import dj_database_url
 
-from validators.env import dev_secret_key, envfloat, envlist, envstr, filesystem_broker_options
+from validators.env import (
+    dev_secret_key,
+    envfloat,
+    envint,
+    envlist,
+    envstr,
+    filesystem_broker_options,
+)
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-VAR_DIR = REPO_DIR / "var"
+# Generated state (databases, broker folders, keys); tests point it at a temporary folder.
+VAR_DIR = Path(envstr("VAR_DIR", str(REPO_DIR / "var")))
 
 NODE_ID = envstr("NODE_ID")
 # Names files and databases when NODE_ID is unset (tests, make_genesis).
@@ -42,7 +50,7 @@ def node_database(node_label: str) -> dict[str, object]:
     """NODE_DATABASE_URL; else the DATABASE_URL server with a database per node; else SQLite."""
     own_url = envstr("NODE_DATABASE_URL")
     if own_url:
-        return dict(dj_database_url.parse(own_url))
+        return with_sqlite_options(dict(dj_database_url.parse(own_url)))
     shared_url = envstr("DATABASE_URL")
     if shared_url:
         config = dict(dj_database_url.parse(shared_url))
@@ -51,9 +59,13 @@ def node_database(node_label: str) -> dict[str, object]:
         return config
     path = VAR_DIR / "validators" / f"{node_label}.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
-    config = dict(dj_database_url.parse(f"sqlite:///{path}"))
+    return with_sqlite_options(dict(dj_database_url.parse(f"sqlite:///{path}")))
+
+
+def with_sqlite_options(config: dict[str, object]) -> dict[str, object]:
     # Web threads and the worker write concurrently: take the write lock up front and wait.
-    config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
     return config
 
 
@@ -91,4 +103,18 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+}
+
+# JSON-RPC bodies above this size are refused (a batch of 5,000 ballots fits).
+RPC_MAX_BODY_BYTES = envint("RPC_MAX_BODY_BYTES", 64 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = RPC_MAX_BODY_BYTES + 1024
+
+CELERY_BEAT_SCHEDULE = {
+    # The consensus tick: proposing on time, round timeouts, re-sending lost messages.
+    "consensus-tick": {
+        "task": "validators.chain.tasks.consensus_tick",
+        "schedule": CONSENSUS_TICK_SECONDS,
+        "options": {"expires": max(CONSENSUS_TICK_SECONDS * 2, 0.5)},
+    },
+    "refresh-peers": {"task": "validators.chain.tasks.refresh_peers", "schedule": 5.0},
 }

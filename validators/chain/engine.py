@@ -1,0 +1,182 @@
+"""The consensus engine host: one in-memory ConsensusNode per worker process.
+
+The Celery worker (one process, solo pool) is the only place the core runs: beat ticks and
+peer messages both arrive as tasks, so inputs are handled one at a time. Actions are carried
+out in order, and `Persist` is written to the database before any later `Send` leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+
+from django.conf import settings
+
+from validators.chain import peers, store
+from validators.chain.models import Evidence
+from validators.core.consensus import (
+    Action,
+    CommitBlock,
+    ConsensusNode,
+    EvidenceFound,
+    FetchBlocks,
+    Persist,
+    Rejected,
+    RoundChanged,
+    Send,
+    UpdateCertificate,
+)
+from validators.core.messages import CommittedBlock, Message, Proposal
+
+log = logging.getLogger("validators.consensus")
+
+_node: ConsensusNode | None = None
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def node() -> ConsensusNode:
+    """The engine's core, built on first use from genesis, the stored chain and durable state."""
+    global _node
+    if _node is None:
+        _node = ConsensusNode(
+            store.consensus_config(),
+            settings.NODE_ID,
+            store.node_key(),
+            store.NodeApplication(),
+            store.head(),
+            now_ms(),
+            store.load_durable_state(),
+            store.head_certificate(),
+        )
+        log.info("engine started height=%s round=%s", _node.height, _node.round)
+    return _node
+
+
+def reset() -> None:
+    """Forget the in-memory core (tests; a new one is rebuilt from the database)."""
+    global _node
+    _node = None
+
+
+def tick() -> None:
+    core = node()
+    carry_out(core, core.on_tick(now_ms()))
+    store.save_live_position(core.height, core.round)
+
+
+def handle_message(message: Message) -> None:
+    core = node()
+    carry_out(core, core.on_message(now_ms(), message))
+
+
+def carry_out(core: ConsensusNode, actions: list[Action]) -> None:
+    committed = False
+    for action in actions:
+        if isinstance(action, Persist):
+            store.save_durable_state(action.state, core.height, core.round)
+        elif isinstance(action, Send):
+            _send(action)
+        elif isinstance(action, CommitBlock):
+            committed = _commit(action) or committed
+        elif isinstance(action, FetchBlocks):
+            _catch_up(core, action)
+        else:
+            _record(action)
+    if committed:  # the core held back the next height's work until the block was stored
+        carry_out(core, core.on_tick(now_ms()))
+
+
+def _send(action: Send) -> None:
+    urls = peers.peer_urls(exclude=settings.NODE_ID)
+    targets = [urls[action.to]] if action.to else list(urls.values())
+    futures = peers.send_later(targets, "/peer/message", action.message.to_dict())
+    if isinstance(action.message, Proposal) and os.environ.get("CRASH_AT") == "after_proposal_sent":
+        for future in futures:
+            future.result()
+        log.warning(
+            "crashing on purpose CRASH_AT=after_proposal_sent height=%s", action.message.height
+        )
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _commit(action: CommitBlock) -> bool:
+    block = action.committed.block
+    stored = store.store_committed_block(action.committed)
+    elapsed = now_ms() - action.proposal_seen_ms if action.proposal_seen_ms else -1
+    log.info(
+        "block committed height=%s round=%s proposer=%s txs=%s ms=%s hash=%s",
+        block.height,
+        action.committed.certificate[0].round,
+        block.header.proposer,
+        block.header.tx_count,
+        elapsed,
+        block.block_hash[:16],
+    )
+    return stored
+
+
+def _catch_up(core: ConsensusNode, action: FetchBlocks) -> None:
+    """Fetch committed blocks from a peer and hand them to the core one by one."""
+    url = peers.peer_urls(exclude=settings.NODE_ID).get(action.peer)
+    if url is None:
+        return
+    data = peers.fetch_json(url + "/peer/blocks", {"from": action.from_height, "limit": 50})
+    if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
+        return
+    log.info(
+        "catching up from=%s height=%s blocks=%s",
+        action.peer,
+        action.from_height,
+        len(data["blocks"]),
+    )
+    for item in data["blocks"]:
+        try:
+            committed = CommittedBlock.from_dict(item)
+        except ValueError as exc:
+            log.warning("catch-up block rejected from=%s reason=%s", action.peer, exc)
+            return
+        carry_out(core, core.on_block(now_ms(), committed, action.peer))
+        if core.head.height < committed.block.height:
+            return
+
+
+def _record(action: Action) -> None:
+    if isinstance(action, Rejected):
+        log.info(
+            "message rejected from=%s type=%s height=%s round=%s reason=%s",
+            action.sender,
+            action.kind,
+            action.height,
+            action.round,
+            action.reason,
+        )
+    elif isinstance(action, RoundChanged):
+        log.info(
+            "round change height=%s round=%s reason=%s", action.height, action.round, action.reason
+        )
+    elif isinstance(action, UpdateCertificate):
+        store.update_certificate(action.height, action.certificate)
+    elif isinstance(action, EvidenceFound):
+        _store_evidence(action)
+
+
+def _store_evidence(action: EvidenceFound) -> None:
+    Evidence.objects.get_or_create(
+        validator=action.validator,
+        height=action.height,
+        round=action.round,
+        phase=action.phase,
+        defaults={"first": action.first, "second": action.second},
+    )
+    log.warning(
+        "equivocation evidence validator=%s height=%s round=%s phase=%s",
+        action.validator,
+        action.height,
+        action.round,
+        action.phase,
+    )

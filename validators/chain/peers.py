@@ -1,0 +1,72 @@
+"""Talking to other validators over HTTP: short timeouts, fire-and-forget sends.
+
+Peer URLs come from genesis, refreshed from the bootnode when it answers; the trusted set
+and keys always come from genesis.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import requests
+from django.utils import timezone
+
+from validators.chain.models import Peer
+from validators.chain.store import genesis
+
+log = logging.getLogger("validators.peers")
+
+SEND_TIMEOUT = (0.5, 5.0)
+_local = threading.local()
+_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="peer-send")
+
+
+def _session() -> requests.Session:
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    return _local.session
+
+
+def peer_urls(exclude: str) -> dict[str, str]:
+    """node id -> base URL for every validator but `exclude`."""
+    urls = {v.id: v.url for v in genesis().validators if v.id != exclude}
+    for peer in Peer.objects.filter(node_id__in=list(urls)):
+        urls[peer.node_id] = peer.url
+    return urls
+
+
+def post_json(url: str, body: Any) -> None:
+    try:
+        response = _session().post(url, json=body, timeout=SEND_TIMEOUT)
+        if response.status_code >= 400:
+            log.info(
+                "peer refused url=%s status=%s body=%s",
+                url,
+                response.status_code,
+                response.text[:200],
+            )
+    except requests.RequestException as exc:
+        log.debug("peer unreachable url=%s error=%s", url, exc.__class__.__name__)
+
+
+def send_later(urls: list[str], path: str, body: Any) -> list:
+    """Queue a POST to each URL; returns the futures (callers usually ignore them)."""
+    return [_pool.submit(post_json, url + path, body) for url in urls]
+
+
+def fetch_json(url: str, params: dict[str, Any]) -> Any:
+    """GET JSON from a peer; None when it cannot be had."""
+    try:
+        response = _session().get(url, params=params, timeout=(0.5, 10.0))
+        response.raise_for_status()
+        return response.json()
+    except (requests.RequestException, ValueError) as exc:
+        log.info("peer fetch failed url=%s error=%s", url, exc.__class__.__name__)
+        return None
+
+
+def record_heard_from(node_id: str) -> None:
+    Peer.objects.filter(node_id=node_id).update(last_heard_at=timezone.now())

@@ -1,0 +1,292 @@
+"""The node's chain store: admitting transactions, committing blocks, reading the chain.
+
+These are the verbs every edge (JSON-RPC, peer endpoints, the consensus engine) calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from validators.chain.models import Block, ChainTransaction, ConsensusState, MempoolTransaction
+from validators.core.blocks import (
+    Block as CoreBlock,
+)
+from validators.core.blocks import (
+    BlockHeader,
+    ChainIndex,
+    Transaction,
+    block_transactions_error,
+    genesis_hash,
+    transaction_error,
+)
+from validators.core.consensus import ConsensusConfig, Head
+from validators.core.genesis import Genesis, load_genesis
+from validators.core.keys import SigningKey
+from validators.core.messages import CommittedBlock, Vote
+
+log = logging.getLogger("validators.chain")
+
+
+@cache
+def genesis() -> Genesis:
+    return load_genesis(settings.NETWORK_DIR / "genesis.json")
+
+
+@cache
+def node_key() -> SigningKey:
+    return SigningKey.load(settings.NETWORK_DIR / "keys" / f"{settings.NODE_ID}.key")
+
+
+def consensus_config() -> ConsensusConfig:
+    g = genesis()
+    return ConsensusConfig(
+        chain_id=g.chain_id,
+        validators=tuple((v.id, v.public_key) for v in g.validators),
+        quorum=g.quorum,
+        interval_ms=g.block_interval_ms,
+        max_block_txs=g.max_block_txs,
+    )
+
+
+# ----------------------------------------------------------------------------- admission
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a transaction was not admitted; `code` is the JSON-RPC application error code."""
+
+    code: int
+    name: str
+    message: str
+
+
+REJECTION_CODES = {
+    "unauthorised_submitter": -32001,
+    "bad_signature": -32002,
+    "duplicate_transaction": -32003,
+    "duplicate_voter": -32004,
+    "payload_too_large": -32005,
+}
+
+
+def rejection(name: str, message: str) -> Rejection:
+    return Rejection(REJECTION_CODES[name], name, message)
+
+
+def admit_transactions(txs: list[Transaction]) -> list[Rejection | None]:
+    """Admit each transaction to the mempool, or say why not (None means admitted)."""
+    g = genesis()
+    results: list[Rejection | None] = []
+    for tx in txs:
+        error = transaction_error(tx, g.submitter_keys(), g.max_payload_bytes)
+        results.append(rejection(*error) if error else None)
+    candidates = [tx for tx, r in zip(txs, results, strict=True) if r is None]
+    known = _known_transactions(candidates)
+    batch_ids: set[str] = set()
+    batch_voters: set[tuple[str, str]] = set()
+    for i, tx in enumerate(txs):
+        if results[i] is not None:
+            continue
+        voter = (tx.election_id, tx.voter_pseudonym)
+        if tx.tx_id in known.tx_ids or tx.tx_id in batch_ids:
+            results[i] = rejection(
+                "duplicate_transaction", f"transaction {tx.tx_id} is already known"
+            )
+        elif voter in known.voters or voter in batch_voters:
+            results[i] = rejection(
+                "duplicate_voter", f"voter already has a ballot in election {tx.election_id}"
+            )
+        else:
+            results[i] = _insert_mempool(tx)
+        batch_ids.add(tx.tx_id)
+        batch_voters.add(voter)
+    return results
+
+
+def _insert_mempool(tx: Transaction) -> Rejection | None:
+    try:
+        with transaction.atomic():
+            MempoolTransaction.objects.create(
+                tx_id=tx.tx_id,
+                tx_hash=tx.tx_hash,
+                election_id=tx.election_id,
+                voter_pseudonym=tx.voter_pseudonym,
+                data=tx.to_dict(),
+            )
+    except IntegrityError:  # a concurrent request admitted the same id or voter first
+        return rejection("duplicate_transaction", f"transaction {tx.tx_id} raced another")
+    return None
+
+
+@dataclass(frozen=True)
+class KnownTransactions:
+    tx_ids: set[str]
+    voters: set[tuple[str, str]]
+
+
+def _known_transactions(txs: list[Transaction]) -> KnownTransactions:
+    """Ids and voters among txs already on chain or in the mempool (two queries each)."""
+    ids = [tx.tx_id for tx in txs]
+    wanted = {(tx.election_id, tx.voter_pseudonym) for tx in txs}
+    tx_ids: set[str] = set()
+    voters: set[tuple[str, str]] = set()
+    for model in (ChainTransaction, MempoolTransaction):
+        tx_ids.update(model.objects.filter(tx_id__in=ids).values_list("tx_id", flat=True))
+        rows = model.objects.filter(
+            election_id__in={e for e, _ in wanted}, voter_pseudonym__in={v for _, v in wanted}
+        ).values_list("election_id", "voter_pseudonym")
+        voters.update(pair for pair in rows if pair in wanted)
+    return KnownTransactions(tx_ids, voters)
+
+
+# ----------------------------------------------------------------------------- the chain
+
+
+class BlockIndex(ChainIndex):
+    """The chain as seen by one block's check, loaded in a few queries."""
+
+    def __init__(self, txs: tuple[Transaction, ...]) -> None:
+        ids = [tx.tx_id for tx in txs]
+        self.tx_ids = set(
+            ChainTransaction.objects.filter(tx_id__in=ids).values_list("tx_id", flat=True)
+        )
+        wanted = {(tx.election_id, tx.voter_pseudonym) for tx in txs}
+        rows = ChainTransaction.objects.filter(
+            election_id__in={e for e, _ in wanted}, voter_pseudonym__in={v for _, v in wanted}
+        ).values_list("election_id", "voter_pseudonym")
+        self.voters = {pair for pair in rows if pair in wanted}
+
+    def has_transaction(self, tx_id: str) -> bool:
+        return tx_id in self.tx_ids
+
+    def has_voter(self, election_id: str, voter_pseudonym: str) -> bool:
+        return (election_id, voter_pseudonym) in self.voters
+
+
+class NodeApplication:
+    """The core's Application over this node's database."""
+
+    def transactions_for_block(self, height: int, limit: int) -> tuple[Transaction, ...]:
+        rows = MempoolTransaction.objects.values_list("data", flat=True)[:limit]
+        return tuple(Transaction.from_dict(data) for data in rows)
+
+    def block_transactions_error(self, block: CoreBlock) -> str | None:
+        g = genesis()
+        hashes = [tx.tx_hash for tx in block.transactions]
+        verified = frozenset(
+            MempoolTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True)
+        )
+        return block_transactions_error(
+            block, BlockIndex(block.transactions), g.submitter_keys(), g.max_payload_bytes, verified
+        )
+
+
+def head() -> Head:
+    last = Block.objects.order_by("-height").first()
+    if last is None:
+        return Head(0, genesis_hash(genesis().to_dict()), 0)
+    return Head(last.height, last.block_hash, last.timestamp_ms)
+
+
+def head_certificate() -> tuple[Vote, ...]:
+    last = Block.objects.order_by("-height").first()
+    if last is None:
+        return ()
+    return tuple(Vote.from_dict(v) for v in last.certificate)
+
+
+@transaction.atomic
+def store_committed_block(committed: CommittedBlock) -> bool:
+    """Store a final block with its certificate; False if this height is already stored.
+
+    The height is the primary key, so two overlapping attempts cannot both store a block.
+    """
+    block = committed.block
+    header = block.header
+    if Block.objects.filter(height=header.height).exists():
+        return False
+    row = Block.objects.create(
+        height=header.height,
+        block_hash=block.block_hash,
+        parent_hash=header.parent_hash,
+        round=header.round,
+        proposer=header.proposer,
+        timestamp_ms=header.timestamp_ms,
+        tx_count=header.tx_count,
+        header=header.to_dict(),
+        certificate=[v.to_dict() for v in committed.certificate],
+    )
+    ChainTransaction.objects.bulk_create(
+        ChainTransaction(block=row, position=i, tx_hash=tx.tx_hash, **tx.to_dict())
+        for i, tx in enumerate(block.transactions)
+    )
+    _drop_from_mempool(block.transactions)
+    return True
+
+
+def _drop_from_mempool(txs: tuple[Transaction, ...]) -> None:
+    """Remove committed transactions and any rival ballot of the same voters."""
+    MempoolTransaction.objects.filter(tx_id__in=[tx.tx_id for tx in txs]).delete()
+    wanted = {(tx.election_id, tx.voter_pseudonym) for tx in txs}
+    rivals = MempoolTransaction.objects.filter(
+        election_id__in={e for e, _ in wanted}, voter_pseudonym__in={v for _, v in wanted}
+    ).values_list("id", "election_id", "voter_pseudonym")
+    MempoolTransaction.objects.filter(id__in=[i for i, e, v in rivals if (e, v) in wanted]).delete()
+
+
+def update_certificate(height: int, certificate: tuple[Vote, ...]) -> None:
+    Block.objects.filter(height=height).update(certificate=[v.to_dict() for v in certificate])
+
+
+def committed_block(row: Block) -> CommittedBlock:
+    txs = tuple(
+        Transaction(
+            tx_id=t.tx_id,
+            election_id=t.election_id,
+            voter_pseudonym=t.voter_pseudonym,
+            payload=t.payload,
+            submitted_at_ms=t.submitted_at_ms,
+            submitter_key=t.submitter_key,
+            signature=t.signature,
+        )
+        for t in row.transactions.all()
+    )
+    block = CoreBlock(BlockHeader.from_dict(row.header), txs)
+    return CommittedBlock(block, tuple(Vote.from_dict(v) for v in row.certificate))
+
+
+def committed_blocks_from(height: int, limit: int) -> list[CommittedBlock]:
+    rows = Block.objects.filter(height__gte=height).prefetch_related("transactions")[:limit]
+    return [committed_block(row) for row in rows]
+
+
+def save_durable_state(durable: dict, height: int, round_: int) -> None:
+    ConsensusState.objects.update_or_create(
+        pk=1,
+        defaults={
+            "durable": durable,
+            "height": height,
+            "round": round_,
+            "updated_at": timezone.now(),
+        },
+    )
+
+
+def save_live_position(height: int, round_: int) -> None:
+    """Where the engine is, for /health; also its heartbeat."""
+    updated = ConsensusState.objects.filter(pk=1).update(
+        height=height, round=round_, updated_at=timezone.now()
+    )
+    if not updated:
+        ConsensusState.objects.create(pk=1, height=height, round=round_, updated_at=timezone.now())
+
+
+def load_durable_state() -> dict | None:
+    row = ConsensusState.objects.filter(pk=1).first()
+    return row.durable if row else None

@@ -1,0 +1,25 @@
+"""Celery tasks of a validator node: thin wrappers around the engine's verbs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from validators.chain import engine, membership
+from validators.core.messages import message_from_dict
+
+
+@shared_task(ignore_result=True)
+def consensus_tick() -> None:
+    engine.tick()
+
+
+@shared_task(ignore_result=True)
+def deliver_message(data: dict[str, Any]) -> None:
+    engine.handle_message(message_from_dict(data))
+
+
+@shared_task(ignore_result=True)
+def refresh_peers() -> None:
+    membership.refresh_peers()
