@@ -138,6 +138,7 @@ class Cluster:
                 "CONSENSUS_TICK_SECONDS": str(self.tick_seconds),
                 "BOOTNODE_DATABASE_URL": f"sqlite:///{self.root / 'bootnode.sqlite3'}",
                 "PYTHONUNBUFFERED": "1",
+                "DJANGO_SETTINGS_MODULE": "validators.node.settings",
             }
         )
         if node_id:

@@ -281,6 +281,7 @@ class HeightState:
         default_factory=dict
     )  # (validator, round, phase)
     sent: dict[tuple[int, str], Message] = field(default_factory=dict)
+    refused: set[tuple[int, str]] = field(default_factory=set)  # (round, phase) not to retry
     proposal_seen_ms: dict[str, int] = field(default_factory=dict)
 
 
@@ -730,6 +731,8 @@ class ConsensusNode:
             return []
         if state.round in state.proposals or (state.round, PROPOSAL) in state.sent:
             return []
+        if (state.round, PROPOSAL) in state.refused:
+            return []  # we proposed another block here before a restart; wait for the round
         if state.round == 0:
             if now_ms < self.head.timestamp_ms + self.config.interval_ms:
                 return []
@@ -804,6 +807,7 @@ class ConsensusNode:
     def _sign_and_send(self, message: Message) -> list[Action]:
         signed = self._sign(message)
         if signed is None:
+            self.state.refused.add((message.round, message.phase))
             return [self._refusal(message)]
         self.state.sent[(signed.round, signed.phase)] = signed
         if isinstance(signed, Vote):

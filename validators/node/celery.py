@@ -1,10 +1,11 @@
 """The validator node's Celery app (worker and beat), configured from Django settings."""
 
+import logging
 import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import beat_init, worker_init
+from celery.signals import after_setup_logger, beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "validators.node.settings")
 
@@ -19,3 +20,10 @@ def refuse_to_start_without_node_id(**kwargs: Any) -> None:
     from validators.node.startup import require_node_id
 
     require_node_id()
+
+
+@after_setup_logger.connect
+def quiet_per_task_lines(**kwargs: Any) -> None:
+    """A tick every fraction of a second would bury the commit log under per-task lines."""
+    for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat"):
+        logging.getLogger(name).setLevel(logging.WARNING)

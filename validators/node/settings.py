@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from validators.embedded_broker import BROKER_URL as EMBEDDED_BROKER_URL
 from validators.env import (
     dev_secret_key,
     envfloat,
@@ -85,7 +86,7 @@ def node_broker() -> tuple[str, dict[str, object]]:
     url = envstr("CELERY_BROKER_URL") or envstr("REDIS_URL")
     if url:
         return url, {}
-    return "filesystem://", filesystem_broker_options(CELERY_DIR, 0.05)
+    return EMBEDDED_BROKER_URL, filesystem_broker_options(CELERY_DIR, 0.05)
 
 
 CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = node_broker()
