@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 from validators.core.encoding import canonical_bytes, canonical_hash
@@ -46,19 +47,25 @@ class Transaction:
     signature: str
 
     def signing_dict(self) -> dict[str, Any]:
-        fields = asdict(self)
-        del fields["signature"]
-        return fields
+        return {
+            "tx_id": self.tx_id,
+            "election_id": self.election_id,
+            "voter_pseudonym": self.voter_pseudonym,
+            "payload": self.payload,
+            "submitted_at_ms": self.submitted_at_ms,
+            "submitter_key": self.submitter_key,
+        }
 
     def signing_bytes(self) -> bytes:
         return canonical_bytes(self.signing_dict())
 
-    @property
+    @cached_property
     def tx_hash(self) -> str:
+        """Hash of the signed content (not the signature), computed once per object."""
         return "0x" + canonical_hash(self.signing_dict())
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**self.signing_dict(), "signature": self.signature}
 
     @classmethod
     def from_dict(cls, data: Any) -> Transaction:
@@ -116,7 +123,7 @@ class BlockHeader:
     tx_root: str
     tx_count: int
 
-    @property
+    @cached_property
     def block_hash(self) -> str:
         return canonical_hash(asdict(self))
 

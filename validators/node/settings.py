@@ -65,8 +65,14 @@ def node_database(node_label: str) -> dict[str, object]:
 
 def with_sqlite_options(config: dict[str, object]) -> dict[str, object]:
     # Web threads and the worker write concurrently: take the write lock up front and wait.
+    # WAL lets readers run beside the writer; synchronous=NORMAL is still crash-safe in WAL
+    # mode (a power cut may lose the last commits, a process kill loses nothing).
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     return config
 
 
