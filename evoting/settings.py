@@ -1,7 +1,7 @@
 """Settings for the backend (pages, admin, API). Every knob comes from the environment.
 
 With nothing set it runs on one machine with no server installed: SQLite under var/ and
-kombu's file-system broker. See README.md for the variables.
+an embedded file-system broker (validators/embedded_broker.py). See README.md for the variables.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from validators.embedded_broker import BROKER_URL as EMBEDDED_BROKER_URL
 from validators.env import (
     dev_secret_key,
     envbool,
@@ -19,7 +20,8 @@ from validators.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# Generated state (database, broker folders, secret key); tests may point it elsewhere.
+VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = envstr("DJANGO_SECRET_KEY") or dev_secret_key(VAR_DIR / "secret_key")
 DEBUG = envbool("DEBUG", False)
@@ -72,8 +74,12 @@ def _database() -> dict[str, object]:
     path.parent.mkdir(parents=True, exist_ok=True)
     config = dict(dj_database_url.parse(f"sqlite:///{path}"))
     # The web process and the worker write concurrently: take the write lock up front and
-    # wait for it instead of failing with "database is locked".
-    config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    # wait for it instead of failing with "database is locked"; WAL lets readers run beside it.
+    config["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     return config
 
 
@@ -104,7 +110,7 @@ def _celery_broker() -> tuple[str, dict[str, object]]:
     url = envstr("CELERY_BROKER_URL") or envstr("REDIS_URL")
     if url:
         return url, {}
-    return "filesystem://", filesystem_broker_options(CELERY_DIR, 0.2)
+    return EMBEDDED_BROKER_URL, filesystem_broker_options(CELERY_DIR, 0.2)
 
 
 CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = _celery_broker()
