@@ -17,7 +17,8 @@ def test_without_urls_each_node_has_its_own_sqlite_file() -> None:
     config = node_database("validator-2")
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == str(VAR_DIR / "validators" / "validator-2.sqlite3")
-    assert config["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert config["OPTIONS"]["timeout"] == 30
 
 
 def test_a_shared_server_gets_one_database_per_node(monkeypatch: pytest.MonkeyPatch) -> None:
