@@ -49,6 +49,16 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, every: f
         time.sleep(every)
 
 
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL the process and everything in its session (gunicorn workers, the beat child),
+    even when the leader itself has already exited."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
+
+
 @dataclass
 class NodeProcesses:
     node_id: str
@@ -236,16 +246,14 @@ class Cluster:
         """kill -9 the node's web and worker (and the worker's beat child)."""
         node = self.nodes[node_id]
         for process in (node.web, node.worker):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+            if process is not None:
+                kill_group(process)
 
     def stop(self) -> None:
         for node_id in self.nodes:
             self.kill_node(node_id)
-        if self.bootnode is not None and self.bootnode.poll() is None:
-            os.killpg(self.bootnode.pid, signal.SIGKILL)
-            self.bootnode.wait(timeout=10)
+        if self.bootnode is not None:
+            kill_group(self.bootnode)
         if os.environ.get("DATABASE_URL"):
             self._drop_databases()
 

@@ -814,12 +814,28 @@ class ConsensusNode:
             self._record_vote(signed)
         return [Persist(self.durable_state()), Send(signed)]
 
+    def _resend_proposal(self, proposal: Message) -> list[Action]:
+        """A proposal can be megabytes: send it again only to validators that have not
+        prepared it yet."""
+        if proposal.round != self.state.round:
+            return []
+        prepared = {
+            v for (p, r, v) in self.state.votes if p in (PREPARE, COMMIT) and r == proposal.round
+        }
+        return [
+            Send(proposal, to=node_id)
+            for node_id, _ in self.config.validators
+            if node_id != self.node_id and node_id not in prepared
+        ]
+
     def _rebroadcast(self) -> list[Action]:
         """Re-send this height's own messages (lost messages are the normal case)."""
         state = self.state
         out: list[Action] = []
         for (round_, phase), message in state.sent.items():
-            if round_ == state.round or phase == COMMIT:
+            if phase == PROPOSAL:
+                out += self._resend_proposal(message)
+            elif round_ == state.round or phase == COMMIT:
                 out.append(Send(message))
         own_rc = state.round_changes.get(state.round, {}).get(self.node_id)
         if own_rc is not None:

@@ -298,7 +298,7 @@ class Simulation:
                 node.durable = action.state
             elif isinstance(action, Send):
                 node.signed.append(action.message)
-                self._send(node, action.message)
+                self._send(node, action.message, action.to)
             elif isinstance(action, CommitBlock):
                 node.chain.append(action.committed, self.now_ms)
                 for tx in action.committed.block.transactions:
@@ -314,9 +314,9 @@ class Simulation:
             elif isinstance(action, Rejected):
                 self.rejections.append(action)
 
-    def _send(self, node: SimNode, message: Message) -> None:
+    def _send(self, node: SimNode, message: Message, to: str | None) -> None:
         for target in self.nodes.values():
-            if target.validator == node.validator:
+            if target.validator == node.validator or to not in (None, target.validator):
                 continue
             self.deliver_later(node.name, target, message_handler(self, target, message))
 

@@ -1,13 +1,19 @@
 """The validator node's Celery app (worker and beat), configured from Django settings."""
 
+import ctypes
+import ctypes.util
 import logging
 import os
+import signal
+import sys
 from typing import Any
 
 from celery import Celery
 from celery.signals import after_setup_logger, beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "validators.node.settings")
+
+PR_SET_PDEATHSIG = 1
 
 app = Celery("validators.node")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -27,3 +33,13 @@ def quiet_per_task_lines(**kwargs: Any) -> None:
     """A tick every fraction of a second would bury the commit log under per-task lines."""
     for name in ("celery.app.trace", "celery.worker.strategy", "celery.beat"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@beat_init.connect
+def die_with_the_worker(**kwargs: Any) -> None:
+    """The beat embedded in a worker (-B) is a child process; if the worker is killed with
+    SIGKILL it would live on and a restarted worker would add a second beat. Ask Linux to
+    kill it when its parent dies (PR_SET_PDEATHSIG), so each node has exactly one beat."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
