@@ -1,27 +1,129 @@
 """Ballot cryptography for evoting: a pure library (no Django, network or clock imports).
 
-This first step holds the group interface, canonical JSON and exponential ElGamal.
+Exponential ElGamal over secp256k1 (via coincurve), zero-knowledge ballot proofs, a homomorphic
+tally with a proven (optionally k-of-n threshold) decryption. Every public function raises
+`CryptoError`, and only it, for bad input or a failed check; the message names what failed.
+
+The backend's API::
+
+    params = ElectionParameters("2026-board", "Board election", ("Ada", "Grace", "Linus"))
+    election_hash = params.election_hash          # SHA-256 hex of the canonical parameters
+
+    # Keys: a single holder, or a k-of-n ceremony (run_key_ceremony, or per trustee:
+    # start_key_ceremony / verify_key_share / finish_key_ceremony).
+    election_key, trustee_key = generate_election_key(election_hash)
+    public_key = election_key.public_key           # ElectionPublicKey
+
+    ballot = encrypt_ballot(public_key, election_hash, voter_pseudonym, [0, 1, 0],
+                            min_selections=1, max_selections=1)          # -> Ballot
+    data = ballot_to_json(ballot)                  # canonical JSON bytes (cast, stored)
+    ballot = ballot_from_json(data, public_key.group)
+    verify_ballot(public_key, election_hash, voter_pseudonym, ballot,
+                  candidate_count=3, min_selections=1, max_selections=1)  # None or CryptoError
+    receipt = ballot_tracker(ballot)               # SHA-256 hex of the canonical ballot
+    verify_ballots(public_key, election_hash, ballots, 3)   # batch check, ~2.5x faster
+
+    encrypted = aggregate(ballots, 3, public_key.group)      # -> Aggregate
+    tally = decrypt_tally(election_key, trustee_key, encrypted, election_hash)
+    tally.counts                                   # (4, 3, 3), with partial decryptions
+    verify_decryption(election_key, encrypted, tally, election_hash)
+
+Threshold decryption across machines: each trustee calls ``partial_decrypt(trustee_key,
+aggregate, election_hash)``; anyone calls ``combine_decryption(election_key, aggregate,
+partials, election_hash)`` with any >= k of them.
+
+Canonical JSON (`canonical_json`) is the one encoding for hashing, trackers, record files and
+the verifier.
 """
 
+from evcrypto.ballot import (
+    Ballot,
+    Selection,
+    ballot_from_json,
+    ballot_to_json,
+    ballot_tracker,
+    encrypt_ballot,
+    verify_ballot,
+)
+from evcrypto.batch import verify_ballots
 from evcrypto.dlog import discrete_log
 from evcrypto.elgamal import Ciphertext, ElectionPublicKey, decrypt, encrypt
 from evcrypto.encoding import canonical_json, parse_canonical_json, parse_json
 from evcrypto.errors import CryptoError
 from evcrypto.group import SECP256K1, TEST_GROUP, Element, Group, group_named
+from evcrypto.keys import (
+    ElectionKey,
+    KeyDealing,
+    TrusteeCommitment,
+    TrusteeKey,
+    finish_key_ceremony,
+    generate_election_key,
+    run_key_ceremony,
+    start_key_ceremony,
+    verify_election_key,
+    verify_key_share,
+    verify_trustee_commitment,
+)
+from evcrypto.parameters import ElectionParameters
+from evcrypto.proofs import ChaumPedersenProof, SchnorrProof
+from evcrypto.tally import (
+    Aggregate,
+    DecryptedTally,
+    PartialDecryption,
+    aggregate,
+    aggregate_ciphertexts,
+    combine_decryption,
+    decrypt_tally,
+    partial_decrypt,
+    verify_decryption,
+    verify_partial_decryption,
+)
 
 __all__ = [
     "SECP256K1",
     "TEST_GROUP",
+    "Aggregate",
+    "Ballot",
+    "ChaumPedersenProof",
     "Ciphertext",
     "CryptoError",
+    "DecryptedTally",
+    "ElectionKey",
+    "ElectionParameters",
     "ElectionPublicKey",
     "Element",
     "Group",
+    "KeyDealing",
+    "PartialDecryption",
+    "SchnorrProof",
+    "Selection",
+    "TrusteeCommitment",
+    "TrusteeKey",
+    "aggregate",
+    "aggregate_ciphertexts",
+    "ballot_from_json",
+    "ballot_to_json",
+    "ballot_tracker",
     "canonical_json",
+    "combine_decryption",
     "decrypt",
+    "decrypt_tally",
     "discrete_log",
     "encrypt",
+    "encrypt_ballot",
+    "finish_key_ceremony",
+    "generate_election_key",
     "group_named",
     "parse_canonical_json",
     "parse_json",
+    "partial_decrypt",
+    "run_key_ceremony",
+    "start_key_ceremony",
+    "verify_ballot",
+    "verify_ballots",
+    "verify_decryption",
+    "verify_election_key",
+    "verify_key_share",
+    "verify_partial_decryption",
+    "verify_trustee_commitment",
 ]
