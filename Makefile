@@ -1,0 +1,44 @@
+# evoting: `make run` starts everything on this machine, `make test` checks everything.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+
+# pytest exits 5 when a path holds no tests yet: that is not a failure here.
+pytest = $(PY) -m pytest $(1) || test $$? -eq 5
+
+.PHONY: .venv run test lint bench clean
+
+# Reinstalls whenever requirements.txt is newer than the last install.
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+.venv: $(STAMP)
+
+run: .venv
+	$(PY) scripts/devrun.py
+
+# Each Django project gets its own pytest run, with its own settings module.
+test: .venv
+	$(PY) -m ruff check .
+	$(call pytest,validators --ds=validators.node.settings --ignore=validators/tests/bootnode)
+	$(call pytest,validators/tests/bootnode --ds=validators.bootnode.settings)
+	$(call pytest,apps evoting scripts $(wildcard evcrypto) --ds=evoting.settings)
+	$(call pytest,tests/integration -m integration)
+
+lint: .venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: .venv
+	for script in bench/*.py; do \
+		[ -e "$$script" ] || continue; \
+		echo "== $$script"; \
+		PYTHONPATH=$(CURDIR) $(PY) "$$script" || exit 1; \
+	done
+
+clean:
+	rm -rf var/
