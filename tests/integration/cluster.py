@@ -224,6 +224,8 @@ class Cluster:
                 "-A",
                 "validators.node",
                 "worker",
+                "-n",
+                f"{node_id}@%h",
                 "-B",
                 "-P",
                 "solo",
