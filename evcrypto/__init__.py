@@ -1,8 +1,9 @@
 """Ballot cryptography for evoting: a pure library (no Django, network or clock imports).
 
 Exponential ElGamal over secp256k1 (via coincurve), zero-knowledge ballot proofs, a homomorphic
-tally with a proven (optionally k-of-n threshold) decryption. Every public function raises
-`CryptoError`, and only it, for bad input or a failed check; the message names what failed.
+tally with a proven (optionally k-of-n threshold) decryption, and an independent verifier
+(``python -m evcrypto.verify <record-dir>``). Every public function raises `CryptoError`, and
+only it, for bad input or a failed check; the message names what failed.
 
 The backend's API::
 
@@ -28,12 +29,14 @@ The backend's API::
     tally.counts                                   # (4, 3, 3), with partial decryptions
     verify_decryption(election_key, encrypted, tally, election_hash)
 
+    write_record(directory, ElectionRecord(params, election_key, ballots, encrypted, tally))
+
 Threshold decryption across machines: each trustee calls ``partial_decrypt(trustee_key,
 aggregate, election_hash)``; anyone calls ``combine_decryption(election_key, aggregate,
 partials, election_hash)`` with any >= k of them.
 
 Canonical JSON (`canonical_json`) is the one encoding for hashing, trackers, record files and
-the verifier.
+the verifier. The record format is in docs/election-record.md.
 """
 
 from evcrypto.ballot import (
@@ -66,6 +69,7 @@ from evcrypto.keys import (
 )
 from evcrypto.parameters import ElectionParameters
 from evcrypto.proofs import ChaumPedersenProof, SchnorrProof
+from evcrypto.record import ElectionRecord, write_record
 from evcrypto.tally import (
     Aggregate,
     DecryptedTally,
@@ -91,6 +95,7 @@ __all__ = [
     "ElectionKey",
     "ElectionParameters",
     "ElectionPublicKey",
+    "ElectionRecord",
     "Element",
     "Group",
     "KeyDealing",
@@ -126,4 +131,5 @@ __all__ = [
     "verify_key_share",
     "verify_partial_decryption",
     "verify_trustee_commitment",
+    "write_record",
 ]
