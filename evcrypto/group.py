@@ -17,6 +17,7 @@ identity is the single byte 0x00; test-group elements are 12-byte big-endian res
 
 import hashlib
 import secrets
+import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,7 @@ from coincurve import PublicKey
 
 # PublicKey has no negation method; the bundled libsecp256k1 binding has one (0.3 µs, against
 # ~5 µs for re-parsing a point with the other y parity).
-from coincurve._libsecp256k1 import ffi, lib
+from coincurve._libsecp256k1 import ffi, lib  # type: ignore[import-not-found]
 from coincurve.context import GLOBAL_CONTEXT
 
 from evcrypto.encoding import hex_bytes
@@ -206,7 +207,7 @@ class _SecpPoint(Element):
     def is_identity(self) -> bool:
         return self._key is None
 
-    def __add__(self, other: "_SecpPoint") -> "_SecpPoint":  # type: ignore[override]
+    def __add__(self, other: "_SecpPoint") -> "_SecpPoint":
         if not isinstance(other, _SecpPoint):
             raise CryptoError("secp256k1: can only add secp256k1 points")
         if self._key is None:
@@ -222,7 +223,7 @@ class _SecpPoint(Element):
         lib.secp256k1_ec_pubkey_negate(GLOBAL_CONTEXT.ctx, negated)
         return _SecpPoint(PublicKey(negated))
 
-    def __mul__(self, scalar: int) -> "_SecpPoint":  # type: ignore[override]
+    def __mul__(self, scalar: int) -> "_SecpPoint":
         scalar = _reduce(scalar)
         if scalar == 0 or self._key is None:
             return _SECP_IDENTITY
@@ -243,7 +244,7 @@ class _SecpPoint(Element):
         cmp = lib.secp256k1_ec_pubkey_cmp(
             GLOBAL_CONTEXT.ctx, self._key.public_key, other._key.public_key
         )
-        return cmp == 0
+        return bool(cmp == 0)
 
 
 def _reduce(scalar: object) -> int:
@@ -327,6 +328,7 @@ class Secp256k1Group(Group):
 # randomness on the server, which sees the plain choices anyway.
 _FIXED_BASE_TABLES: OrderedDict[bytes, list[list[PublicKey]]] = OrderedDict()
 _FIXED_BASE_TABLE_LIMIT = 8
+_FIXED_BASE_LOCK = threading.Lock()  # web servers may verify ballots on several threads
 
 
 def _table_multiply(point: _SecpPoint, scalar: int) -> _SecpPoint:
@@ -337,10 +339,20 @@ def _table_multiply(point: _SecpPoint, scalar: int) -> _SecpPoint:
 
 def _fixed_base_table(point: _SecpPoint) -> list[list[PublicKey]]:
     encoded = point.encode()
-    table = _FIXED_BASE_TABLES.get(encoded)
-    if table is not None:
-        _FIXED_BASE_TABLES.move_to_end(encoded)
-        return table
+    with _FIXED_BASE_LOCK:
+        table = _FIXED_BASE_TABLES.get(encoded)
+        if table is not None:
+            _FIXED_BASE_TABLES.move_to_end(encoded)
+            return table
+    table = _build_fixed_base_table(point)
+    with _FIXED_BASE_LOCK:
+        _FIXED_BASE_TABLES[encoded] = table
+        if len(_FIXED_BASE_TABLES) > _FIXED_BASE_TABLE_LIMIT:
+            _FIXED_BASE_TABLES.popitem(last=False)
+    return table
+
+
+def _build_fixed_base_table(point: _SecpPoint) -> list[list[PublicKey]]:
     assert point._key is not None
     table, base = [], point._key
     for _ in range(32):
@@ -349,9 +361,6 @@ def _fixed_base_table(point: _SecpPoint) -> list[list[PublicKey]]:
             row.append(PublicKey.combine_keys([row[-1], base]))
         table.append(row)
         base = PublicKey.combine_keys([row[255], base])  # 256 * base
-    _FIXED_BASE_TABLES[encoded] = table
-    if len(_FIXED_BASE_TABLES) > _FIXED_BASE_TABLE_LIMIT:
-        _FIXED_BASE_TABLES.popitem(last=False)
     return table
 
 
@@ -419,7 +428,7 @@ def _horner_over_bits(by_bit: list[list[object]]) -> _SecpPoint:
 
 def _combine_pointers(pointers: list[object]) -> object | None:
     """Sum of raw secp256k1_pubkey pointers; None for the point at infinity."""
-    result = ffi.new("secp256k1_pubkey *")
+    result: object = ffi.new("secp256k1_pubkey *")
     if lib.secp256k1_ec_pubkey_combine(GLOBAL_CONTEXT.ctx, result, pointers, len(pointers)):
         return result
     return None
@@ -451,7 +460,7 @@ class _Residue(Element):
     def is_identity(self) -> bool:
         return self._value == 1
 
-    def __add__(self, other: "_Residue") -> "_Residue":  # type: ignore[override]
+    def __add__(self, other: "_Residue") -> "_Residue":
         if not isinstance(other, _Residue):
             raise CryptoError("test group: can only add test-group elements")
         return _Residue(self._value * other._value % _TEST_P)
@@ -459,7 +468,7 @@ class _Residue(Element):
     def __neg__(self) -> "_Residue":
         return _Residue(pow(self._value, -1, _TEST_P))
 
-    def __mul__(self, scalar: int) -> "_Residue":  # type: ignore[override]
+    def __mul__(self, scalar: int) -> "_Residue":
         if isinstance(scalar, bool) or not isinstance(scalar, int):
             raise CryptoError(f"test group: scalar must be an int, got {type(scalar).__name__}")
         scalar %= _TEST_Q
@@ -523,11 +532,13 @@ class TestGroup(Group):
 
     def fixed_base(self, element: Element) -> Element:
         value = _residue_value(self.check_element(element, "fixed base"))
-        if value not in self._tables:
+        table = self._tables.get(value)
+        if table is None:
+            table = _power_table(value)
             if len(self._tables) >= 64:
                 self._tables.clear()
-            self._tables[value] = _power_table(value)
-        return _Residue(value, self._tables[value])
+            self._tables[value] = table
+        return _Residue(value, table)
 
     def multi_mul(self, terms: Sequence[tuple[Element, int]]) -> Element:
         if len(self.check_terms(terms)) < 32:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from evcrypto import (
     TEST_GROUP,
+    Ballot,
     CryptoError,
     aggregate,
     combine_decryption,
@@ -21,7 +22,9 @@ from evcrypto import (
 from evcrypto.tests.conftest import Election, make_election
 
 
-def plain_and_encrypted(election: Election, rows: list[list[int]], low: int, high: int) -> list:
+def plain_and_encrypted(
+    election: Election, rows: list[list[int]], low: int, high: int
+) -> list[Ballot]:
     return [
         encrypt_ballot(election.public_key, election.election_hash, f"voter-{i}", row, low, high)
         for i, row in enumerate(rows)

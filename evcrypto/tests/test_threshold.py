@@ -11,6 +11,7 @@ from evcrypto import (
     SECP256K1,
     TEST_GROUP,
     CryptoError,
+    TrusteeKey,
     encrypt_ballot,
     finish_key_ceremony,
     generate_election_key,
@@ -55,18 +56,16 @@ def test_k_minus_1_shares_interpolate_to_a_wrong_secret() -> None:
     election_key, keys = run_key_ceremony(ELECTION_HASH, 3, 5, TEST_GROUP)
     q = TEST_GROUP.order
 
-    def interpolate(chosen: tuple) -> int:  # type: ignore[type-arg]
+    def interpolate(chosen: tuple[TrusteeKey, ...]) -> int:
         trustees = [key.trustee for key in chosen]
-        return (
-            sum(k.secret * lagrange_coefficient(TEST_GROUP, k.trustee, trustees) for k in chosen)
-            % q
-        )
+        weights = [lagrange_coefficient(TEST_GROUP, k.trustee, trustees) for k in chosen]
+        return sum(k.secret * w for k, w in zip(chosen, weights, strict=True)) % q
 
     public = election_key.public_key.element
-    for chosen in itertools.combinations(keys, 3):
-        assert TEST_GROUP.mul_base(interpolate(chosen)) == public
-    for chosen in itertools.combinations(keys, 2):
-        assert TEST_GROUP.mul_base(interpolate(chosen)) != public
+    for enough in itertools.combinations(keys, 3):
+        assert TEST_GROUP.mul_base(interpolate(enough)) == public
+    for too_few in itertools.combinations(keys, 2):
+        assert TEST_GROUP.mul_base(interpolate(too_few)) != public
 
 
 def test_threshold_decryption_works_on_secp256k1() -> None:

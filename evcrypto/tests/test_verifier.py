@@ -76,7 +76,8 @@ def test_a_freshly_written_record_passes(tmp_path: Path) -> None:
 
 
 def load(directory: Path, name: str) -> Json:
-    return json.loads((directory / name).read_bytes())
+    value: Json = json.loads((directory / name).read_bytes())
+    return value
 
 
 def save(directory: Path, name: str, value: object) -> None:
