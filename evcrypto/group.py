@@ -89,6 +89,7 @@ class Group(ABC):
     order: int
     element_size: int  # bytes in a canonical non-identity encoding
     scalar_size: int  # bytes in a canonical scalar encoding
+    insecure: bool = False  # True only for the test group: the verifier refuses such records
 
     @abstractmethod
     def generator(self) -> Element: ...
@@ -508,6 +509,7 @@ class TestGroup(Group):
 
     __test__ = False  # not a pytest test class despite the name
     name = "insecure-test-group-63"
+    insecure = True
     order = _TEST_Q
     element_size = 12
     scalar_size = 8

@@ -111,6 +111,8 @@ def _check_record_files(state: _RecordState) -> str:
 
 def _check_parameters(state: _RecordState) -> str:
     parameters = ElectionParameters.from_dict(state.file("parameters.json"))
+    if parameters.group.insecure:
+        raise CryptoError(f"group {parameters.group.name} is for tests only")
     state.checked_parameters = parameters
     return (
         f"{parameters.candidate_count} candidates, {parameters.min_selections}.."

@@ -146,6 +146,9 @@ def tampered_copies(ballot: Ballot) -> dict[str, Ballot]:
         "ciphertext alpha": with_selection(
             ciphertext=dataclasses.replace(ciphertext, alpha=ciphertext.alpha + g)
         ),
+        "ciphertext alpha at infinity": with_selection(
+            ciphertext=dataclasses.replace(ciphertext, alpha=group.identity())
+        ),
         "ciphertext beta": with_selection(
             ciphertext=dataclasses.replace(ciphertext, beta=ciphertext.beta + g)
         ),

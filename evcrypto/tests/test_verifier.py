@@ -13,10 +13,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evcrypto import ballot_tracker, canonical_json, write_record
+from evcrypto import (
+    TEST_GROUP,
+    ElectionRecord,
+    aggregate,
+    ballot_tracker,
+    canonical_json,
+    decrypt_tally,
+    write_record,
+)
 from evcrypto.ballot import Ballot
 from evcrypto.group import SECP256K1
 from evcrypto.record import RECORD_FILES
+from evcrypto.tests.conftest import make_election
 from evcrypto.tests.make_vectors import CHOICES, make_record
 from evcrypto.verify import CHECK_NAMES, main, verify_record
 
@@ -278,6 +287,19 @@ def test_changing_any_byte_of_the_record_makes_a_check_fail(
         assert failed_checks(record_copy), f"{path.name}[{position}] = {byte}"
     finally:
         path.write_bytes(original)
+
+
+def test_a_record_in_the_insecure_test_group_fails(tmp_path: Path) -> None:
+    election = make_election(TEST_GROUP)
+    encrypted = aggregate([], 3, TEST_GROUP)
+    tally = decrypt_tally(
+        election.election_key, election.trustee_keys, encrypted, election.election_hash
+    )
+    record = ElectionRecord(election.parameters, election.election_key, (), encrypted, tally)
+    write_record(tmp_path, record)
+    results = {result.name: result for result in verify_record(tmp_path)}
+    assert not results["parameters"].passed
+    assert "for tests only" in results["parameters"].detail
 
 
 def test_the_command_refuses_a_missing_directory(tmp_path: Path) -> None:
