@@ -13,6 +13,11 @@ touching the proofs. Two implementations:
 
 Element encodings are canonical: secp256k1 points are 33-byte SEC1 compressed points and the
 identity is the single byte 0x00; test-group elements are 12-byte big-endian residues.
+
+Timing: libsecp256k1's generator multiplication is constant-time; multiplying another point
+(tweak_mul) and the fixed-base tables here are not. Secret scalars meet other points only in
+a trustee's partial decryption (offline, a few times per election, no remote timing oracle)
+and in the server's ballot randomness times the election key (the server sees the choices).
 """
 
 import hashlib
