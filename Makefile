@@ -34,7 +34,7 @@ lint: .venv
 	$(PY) -m ruff format --check .
 
 bench: .venv
-	for script in bench/*.py; do \
+	@for script in bench/*.py; do \
 		[ -e "$$script" ] || continue; \
 		echo "== $$script"; \
 		PYTHONPATH=$(CURDIR) $(PY) "$$script" || exit 1; \
