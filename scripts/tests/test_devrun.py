@@ -101,7 +101,16 @@ def supervisor(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Output]]
     try:
         yield process, Output(process)
     finally:
-        if process.poll() is None:
+        stop_supervisor(process)
+
+
+def stop_supervisor(process: subprocess.Popen[str]) -> None:
+    """SIGTERM, so the supervisor stops its children; SIGKILL would leave them behind."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
 
