@@ -12,6 +12,7 @@ import dj_database_url
 
 from validators.embedded_broker import BROKER_URL as EMBEDDED_BROKER_URL
 from validators.env import (
+    dev_fernet_key,
     dev_secret_key,
     envbool,
     envlist,
@@ -24,6 +25,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = envstr("DJANGO_SECRET_KEY") or dev_secret_key(VAR_DIR / "secret_key")
+# Seals election private keys at rest (a Fernet key); and keys voter pseudonyms (HMAC).
+ELECTION_KEY_ENCRYPTION_KEY = envstr("ELECTION_KEY_ENCRYPTION_KEY") or dev_fernet_key(
+    VAR_DIR / "election-kek"
+)
+PSEUDONYM_KEY = envstr("PSEUDONYM_KEY") or dev_secret_key(VAR_DIR / "pseudonym-key")
+# The validator network: genesis (validator URLs and keys) and this backend's submitter key.
+NETWORK_DIR = Path(envstr("NETWORK_DIR", str(VAR_DIR / "network")))
+SUBMITTER_KEY_PATH = Path(envstr("SUBMITTER_KEY_PATH", str(NETWORK_DIR / "keys" / "backend.key")))
 DEBUG = envbool("DEBUG", False)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["*"])
 
@@ -34,7 +43,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "apps.accounts",
+    "apps.elections",
+    "apps.votes",
+    "apps.chain",
+    "apps.ledger",
+    "apps.api",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
