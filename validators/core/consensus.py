@@ -720,7 +720,7 @@ class ConsensusNode:
             return out + [self._refusal(rc)]
         assert isinstance(signed, RoundChange)
         self.state.round_changes.setdefault(round_, {})[self.node_id] = signed
-        out += [Persist(self.durable_state()), Send(signed)]
+        out += [Persist(self.durable_state()), *self._round_change_sends(signed)]
         return out + self._maybe_propose(now_ms)
 
     def _maybe_propose(self, now_ms: int) -> list[Action]:
@@ -839,8 +839,19 @@ class ConsensusNode:
                 out.append(Send(message))
         own_rc = state.round_changes.get(state.round, {}).get(self.node_id)
         if own_rc is not None:
-            out.append(Send(own_rc))
+            out += self._round_change_sends(own_rc)
         return out
+
+    def _round_change_sends(self, rc: RoundChange) -> list[Action]:
+        """Only the round's proposer needs the prepared block (it may have to re-propose it);
+        the others get the signed message without the megabytes."""
+        proposer = self.config.proposer_for(rc.height, rc.round)
+        light = replace(rc, prepared_block=None)
+        return [
+            Send(rc if node_id == proposer else light, to=node_id)
+            for node_id, _ in self.config.validators
+            if node_id != self.node_id
+        ]
 
 
 def _evidence_form(message: Message) -> dict[str, Any]:

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from validators.core.blocks import (
     Block,
     ChainIndex,
@@ -79,7 +77,7 @@ class Scenario:
 
 def key_for(seed: int, validator: str) -> SigningKey:
     digest = hashlib.sha256(f"sim-key/{seed}/{validator}".encode()).digest()
-    return SigningKey(Ed25519PrivateKey.from_private_bytes(digest))
+    return SigningKey.from_seed(digest)
 
 
 class SimChain(ChainIndex):
