@@ -1,0 +1,200 @@
+"""Forms of the officials' pages: creating an election, its candidates, and the voter roll CSV.
+
+The voter roll CSV is checked row by row before anything is imported, so an official sees
+every problem of a file at once and a file with one bad row imports nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from apps.accounts.models import User
+from apps.elections.services import VoterRow
+
+# ---------------------------------------------------------------------- creating an election
+
+
+class ElectionCreationForm(forms.Form):
+    """What create_election takes; the verb itself checks the combination."""
+
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    candidates = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One candidate per line, in ballot order.",
+    )
+    min_selections = forms.IntegerField(min_value=0, initial=1)
+    max_selections = forms.IntegerField(min_value=1, initial=1)
+    opens_at = forms.DateTimeField(required=False, help_text="Optional, e.g. 2030-05-01 08:00")
+    closes_at = forms.DateTimeField(required=False, help_text="Optional, e.g. 2030-05-01 20:00")
+
+    def verb_arguments(self) -> dict[str, Any]:
+        """Keyword arguments for apps.elections.services.create_election."""
+        data = self.cleaned_data
+        names = [line.strip() for line in data["candidates"].splitlines() if line.strip()]
+        return {
+            "title": data["title"],
+            "candidates": names,
+            "description": data["description"],
+            "min_selections": data["min_selections"],
+            "max_selections": data["max_selections"],
+            "opens_at": data["opens_at"],
+            "closes_at": data["closes_at"],
+        }
+
+
+class CandidateInlineFormSet(forms.BaseInlineFormSet):
+    """A draft's candidates: every name distinct, as create_election requires."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            name = form.cleaned_data.get("name", "").strip().casefold()
+            if name in seen:
+                raise ValidationError("Every candidate needs a distinct name.")
+            seen.add(name)
+
+
+# ---------------------------------------------------------------------- the voter roll CSV
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+# Django stores only the hash, so any length would fit; hashing a huge one is wasted work.
+MAX_PASSWORD_LENGTH = 128
+COLUMNS = ("email", "name", "password")
+
+
+@dataclass
+class RowReport:
+    """One data row of the file: its line, who it names, and what is wrong with it."""
+
+    line: int
+    email: str
+    name: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class RollReport:
+    """The whole file checked: a file-level problem, or one report per data row."""
+
+    file_problem: str = ""
+    rows: list[RowReport] = field(default_factory=list)
+    voters: list[VoterRow] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> list[RowReport]:
+        return [row for row in self.rows if not row.ok]
+
+    @property
+    def importable(self) -> bool:
+        return not self.file_problem and bool(self.rows) and not self.bad_rows
+
+
+def _field_limit(name: str) -> int:
+    limit = User._meta.get_field(name).max_length
+    assert limit is not None
+    return limit
+
+
+def _header_problem(header: list[str]) -> str:
+    if "email" not in header:
+        return "the first line must be a header naming the columns: email,name,password"
+    unknown = [column for column in header if column not in COLUMNS]
+    if unknown:
+        return f"unknown column {unknown[0]!r}: the columns are email, name and password"
+    if len(set(header)) != len(header):
+        return "the header names a column twice"
+    return ""
+
+
+def _check_row(line: int, cells: list[str], header: list[str]) -> tuple[RowReport, VoterRow]:
+    values = dict(zip(header, (cell.strip() for cell in cells), strict=False))
+    email = values.get("email", "").lower()
+    report = RowReport(line, email, values.get("name", ""))
+    password = values.get("password", "")
+    if len(cells) > len(header):
+        report.problems.append(f"{len(cells)} fields, but the header names {len(header)}")
+    if not email:
+        report.problems.append("missing e-mail address")
+    elif len(email) > _field_limit("email"):
+        report.problems.append(f"e-mail address longer than {_field_limit('email')} characters")
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            report.problems.append("not a valid e-mail address")
+    if len(report.name) > _field_limit("name"):
+        report.problems.append(f"name longer than {_field_limit('name')} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        report.problems.append(f"password longer than {MAX_PASSWORD_LENGTH} characters")
+    return report, VoterRow(email, report.name, password or None)
+
+
+def check_voter_roll(text: str) -> RollReport:
+    """Check every row of a voter roll CSV (header email,name,password; name and password
+    optional) and return the per-row report, with the rows to import when all are good."""
+    report = RollReport()
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    first_line: dict[str, int] = {}
+    try:
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if header is None:
+            report.file_problem = "the file is empty"
+            return report
+        header = [column.strip().lower() for column in header]
+        report.file_problem = _header_problem(header)
+        if report.file_problem:
+            return report
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(report.rows) == MAX_ROWS:
+                report.file_problem = f"more than {MAX_ROWS} voters in one file: split it"
+                return report
+            row, voter = _check_row(reader.line_num, cells, header)
+            if row.email and row.email in first_line:
+                row.problems.append(f"the same e-mail address as line {first_line[row.email]}")
+            first_line.setdefault(row.email, row.line)
+            report.rows.append(row)
+            report.voters.append(voter)
+    except csv.Error as exc:
+        report.file_problem = f"line {reader.line_num}: not readable as CSV ({exc})"
+        return report
+    if not report.rows:
+        report.file_problem = "the file has a header but no voters"
+    return report
+
+
+class VoterRollUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, header line email,name,password (name and password may be left out).",
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise ValidationError(f"The file is over {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        try:
+            self.text = upload.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError("The file is not UTF-8 text.") from exc
+        return upload
+
+    def roll_report(self) -> RollReport:
+        return check_voter_roll(self.text)
