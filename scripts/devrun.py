@@ -9,7 +9,8 @@
 6. Ctrl-C or SIGTERM stops everything that was started: terminate, then kill after a grace.
 
 Plain Python and the standard library only, so it works before Django is importable. To add a
-process (the backend web and worker), add one ProcessSpec to dev_processes().
+process, add one ProcessSpec to dev_processes(). The backend comes last: its set-up
+(migrate, seed_demo) runs once the validators are up.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 REPO_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SUPERVISOR = "devrun"
+BACKEND_PORT = 8000
 GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.2
 
@@ -139,11 +141,40 @@ def validator_specs(entry: ValidatorEntry) -> list[ProcessSpec]:
     return [web, worker]
 
 
+def backend_specs() -> list[ProcessSpec]:
+    """The backend's web and worker. They find genesis and the submitter key in NETWORK_DIR,
+    which defaults to var/network for them as for the validators."""
+    manage = [PYTHON, "manage.py"]
+    env = {"DJANGO_SETTINGS_MODULE": "evoting.settings"}
+    web = ProcessSpec(
+        name="backend",
+        command=[
+            *(PYTHON, "-m", "gunicorn", "evoting.wsgi:application"),
+            *("--bind", f"127.0.0.1:{BACKEND_PORT}", "--workers", "2", "--threads", "4"),
+        ],
+        env=env,
+        port=BACKEND_PORT,
+        # seed_demo prints the demo log-in details (also in var/demo-credentials.txt).
+        setup=[[*manage, "migrate", "--noinput"], [*manage, "seed_demo"]],
+    )
+    # A thread pool: devrun stops a whole process group, and prefork children killed under
+    # their parent made its warm shutdown outlast the grace period.
+    worker = ProcessSpec(
+        name="backend-wkr",
+        command=[
+            *(PYTHON, "-m", "celery", "-A", "evoting", "worker", "-B", "--pool", "threads"),
+            *("--loglevel", "INFO", "--hostname", "backend@%h"),
+        ],
+        env=env,
+    )
+    return [web, worker]
+
+
 def dev_processes(network: Network) -> list[ProcessSpec]:
     specs = [bootnode_spec(network)]
     for entry in network.validators:
         specs += validator_specs(entry)
-    return specs
+    return specs + backend_specs()
 
 
 def ensure_genesis(genesis_file: Path, console: Console) -> bool:

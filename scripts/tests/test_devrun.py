@@ -201,7 +201,9 @@ def test_make_run_refuses_a_busy_validator_port(tmp_path: Path) -> None:
     assert result.stderr == f"error: port {port} is already in use\n"
 
 
-def test_the_process_list_has_a_bootnode_and_a_web_and_worker_per_validator(tmp_path: Path) -> None:
+def test_the_process_list_has_a_bootnode_a_web_and_worker_per_validator_then_the_backend(
+    tmp_path: Path,
+) -> None:
     write_genesis(tmp_path, [8001, 8002], bootnode_port=8546)
     specs = devrun.dev_processes(devrun.read_network(tmp_path / "genesis.json"))
     assert [(s.name, s.port) for s in specs] == [
@@ -210,6 +212,8 @@ def test_the_process_list_has_a_bootnode_and_a_web_and_worker_per_validator(tmp_
         ("validator-1-wkr", None),
         ("validator-2", 8002),
         ("validator-2-wkr", None),
+        ("backend", 8000),
+        ("backend-wkr", None),
     ]
     web, worker = specs[3], specs[4]
     assert web.env["NODE_ID"] == worker.env["NODE_ID"] == "validator-2"
@@ -219,3 +223,20 @@ def test_the_process_list_has_a_bootnode_and_a_web_and_worker_per_validator(tmp_
         ["migrate", "--noinput"],
     ]
     assert ["-A", "validators.node", "worker", "-B"] == list(worker.command[3:7])
+
+
+def test_the_backend_migrates_and_seeds_the_demo_before_it_serves(tmp_path: Path) -> None:
+    write_genesis(tmp_path, [8001], bootnode_port=8546)
+    specs = devrun.dev_processes(devrun.read_network(tmp_path / "genesis.json"))
+    web, worker = specs[-2], specs[-1]
+    assert web.env["DJANGO_SETTINGS_MODULE"] == worker.env["DJANGO_SETTINGS_MODULE"]
+    assert web.env["DJANGO_SETTINGS_MODULE"] == "evoting.settings"
+    assert [command[1:] for command in web.setup] == [
+        ["manage.py", "migrate", "--noinput"],
+        ["manage.py", "seed_demo"],
+    ]
+    assert ["-m", "gunicorn", "evoting.wsgi:application", "--bind", "127.0.0.1:8000"] == list(
+        web.command[1:6]
+    )
+    assert list(worker.command[3:7]) == ["-A", "evoting", "worker", "-B"]
+    assert worker.command[-2:] == ["--hostname", "backend@%h"]
