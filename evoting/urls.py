@@ -1,9 +1,12 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
-from evoting import views
+from apps.api.views.health import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("health", views.health, name="health"),
+    path("api/", include("apps.api.urls")),
+    path("health", health, name="health"),
 ]
+
+handler500 = "apps.api.errors.server_error"

@@ -1,0 +1,234 @@
+"""Voting: the key to encrypt with, casting, receipts and their status, results, and checking
+the chain. Each view gets its election already loaded and checked (permissions.election_from).
+
+Transaction status is answered to anyone who may see the election, not only to the voter who
+cast it: a transaction id is 128 random bits (unguessable, so it works as a capability the voter
+may hand to an auditor), and what the answer shows (pending/confirmed, block) is published on
+the validators' chain anyway. It never shows the voter or the choice.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.db.models import Count, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.api.permissions import election_from
+from apps.api.serializers import (
+    ChainVerificationOutput,
+    ElectionQuery,
+    HasVotedOutput,
+    HistoryEntry,
+    PublicKeysOutput,
+    ReceiptOutput,
+    ResultsOutput,
+    SubmitInput,
+    TransactionQuery,
+    TransactionStatusOutput,
+    VerifyInput,
+)
+from apps.elections.errors import ElectionNotOpen, InvalidBallot, NotFound
+from apps.elections.models import Election, RollEntry
+from apps.votes.models import Vote
+from apps.votes.services import cast_ballot, cast_choice, voter_pseudonym
+from evcrypto import (
+    Aggregate,
+    CryptoError,
+    DecryptedTally,
+    ElectionKey,
+    PartialDecryption,
+    verify_decryption,
+)
+
+
+@extend_schema(parameters=[ElectionQuery], responses=PublicKeysOutput, tags=["votes"])
+@api_view(["GET"])
+@election_from(ElectionQuery)
+def public_keys(request: Request, election: Election, data: dict[str, Any]) -> Response:
+    """What a client needs to encrypt a ballot itself, including its own voter pseudonym."""
+    if election.public_key is None:
+        raise ElectionNotOpen("the election has no key until it opens")
+    public_key = ElectionKey.from_dict(election.public_key).public_key
+    on_roll = RollEntry.objects.filter(election=election, user=request.user).exists()
+    body = {
+        "election_id": election.pk,
+        "chain_election_id": election.chain_election_id,
+        "group": public_key.group.name,
+        "elgamal_pubkey": public_key.element.hex(),
+        "election_key": election.public_key,
+        "election_hash": election.election_hash,
+        "voter_pseudonym": voter_pseudonym(election, request.user) if on_roll else None,
+        "candidates": election.candidates.order_by("position"),
+        "min_selections": election.min_selections,
+        "max_selections": election.max_selections,
+    }
+    return Response(PublicKeysOutput(body).data)
+
+
+@extend_schema(parameters=[ElectionQuery], responses=HasVotedOutput, tags=["votes"])
+@api_view(["GET"])
+@election_from(ElectionQuery)
+def check(request: Request, election: Election, data: dict[str, Any]) -> Response:
+    voted = RollEntry.objects.filter(
+        election=election, user=request.user, voted_at__isnull=False
+    ).exists()
+    return Response({"election_id": election.pk, "has_voted": voted})
+
+
+@extend_schema(responses=HistoryEntry(many=True), tags=["votes"])
+@api_view(["GET"])
+def history(request: Request) -> Response:
+    """Your own receipts, newest first. A vote is linked to its voter only by the pseudonym."""
+    voted = RollEntry.objects.filter(user=request.user, voted_at__isnull=False)
+    wanted = Q()
+    for entry in voted.select_related("election"):
+        pseudonym = voter_pseudonym(entry.election, request.user)
+        wanted |= Q(election_id=entry.election_id, voter_pseudonym=pseudonym)
+    if not wanted:
+        return Response([])
+    votes = Vote.objects.filter(wanted).select_related("election").order_by("-cast_at", "-id")
+    return Response([_history_entry(vote) for vote in votes])
+
+
+@extend_schema(
+    request=SubmitInput, responses={201: ReceiptOutput}, tags=["votes"], summary="Cast a ballot"
+)
+@api_view(["POST"])
+@election_from(SubmitInput, source="body")
+def submit(request: Request, election: Election, data: dict[str, Any]) -> Response:
+    """Either a client-made ballot (`encrypted_vote`) or a choice the server encrypts at once
+    and never stores (`candidate_id`, or `candidate_ids` where more than one may be chosen)."""
+    if "encrypted_vote" in data:
+        vote = cast_ballot(election, request.user, _decoded_ballot(data["encrypted_vote"]))
+    else:
+        chosen = data.get("candidate_ids") or [data["candidate_id"]]
+        vote = cast_choice(election, request.user, chosen)
+    return Response(_receipt(vote), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[TransactionQuery], responses=TransactionStatusOutput, tags=["votes"])
+@api_view(["GET"])
+@election_from(TransactionQuery)
+def transaction_status(request: Request, election: Election, data: dict[str, Any]) -> Response:
+    vote = Vote.objects.filter(election=election, transaction_id=data["transaction_id"]).first()
+    if vote is None:
+        raise NotFound("this election has no such transaction")
+    body = {
+        "transaction_id": vote.transaction_id,
+        "election_id": election.pk,
+        "status": vote.public_status,
+        "block_height": vote.block_height,
+        "block_hash": vote.block_hash or None,
+    }
+    return Response(body)
+
+
+@extend_schema(parameters=[ElectionQuery], responses=ResultsOutput, tags=["votes"])
+@api_view(["GET"])
+@election_from(ElectionQuery)
+def results(request: Request, election: Election, data: dict[str, Any]) -> Response:
+    """Turnout in every state; counts, their proof and its verification once tallied."""
+    body: dict[str, Any] = {
+        "election_id": election.pk,
+        "state": election.state,
+        "turnout": election.roll.aggregate(voted=Count("voted_at"), eligible=Count("id")),
+        "results": None,
+        "proof": None,
+        "verification": None,
+    }
+    if election.state == Election.State.TALLIED:
+        body.update(_published_results(election))
+    return Response(body)
+
+
+@extend_schema(request=VerifyInput, responses=ChainVerificationOutput, tags=["votes"])
+@api_view(["POST"])
+@election_from(VerifyInput, source="body")
+def verify_blockchain(request: Request, election: Election, data: dict[str, Any]) -> Response:
+    """Every validator's copy of the election checked, and the local fallback chain's links."""
+    from apps.chain.verification import verify_election_on_chain
+    from apps.ledger.fallback import check_fallback_chain
+
+    verdict = verify_election_on_chain(election.chain_election_id)
+    body = {
+        "election_id": election.pk,
+        "valid": verdict["valid"],
+        "validators": verdict["validators"],
+        "agree": verdict["agree"],
+        "fallback_chain_valid": check_fallback_chain().valid,
+    }
+    return Response(body)
+
+
+def _decoded_ballot(encrypted_vote: str) -> bytes:
+    try:
+        return base64.b64decode(encrypted_vote, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidBallot("ballot rejected: encrypted_vote is not valid base64") from exc
+
+
+def _receipt(vote: Vote) -> dict[str, Any]:
+    return {
+        "election_id": vote.election_id,
+        "transaction_id": vote.transaction_id,
+        "tracker": vote.tracker,
+        "status": vote.public_status,
+    }
+
+
+def _history_entry(vote: Vote) -> dict[str, Any]:
+    return _receipt(vote) | {
+        "election_title": vote.election.title,
+        "block_height": vote.block_height,
+        "cast_at": vote.cast_at,
+    }
+
+
+def _published_results(election: Election) -> dict[str, Any]:
+    published = election.results
+    candidates = election.candidates.order_by("position")
+    rows = [
+        {"candidate_id": c.pk, "name": c.name, "votes": count}
+        for c, count in zip(candidates, published["counts"], strict=True)
+    ]
+    proof = {
+        "election_hash": election.election_hash,
+        "election_key": election.public_key,
+        "aggregate": published["aggregate"],
+        "decryption": published["decryption"],
+    }
+    verification = {
+        "decryption_proof": _decryption_verdict(election),
+        "ballots": published["ballots"],
+        "fallback_ballots": published["fallback_ballots"],
+        "includes_unreplayed_fallback": published["includes_unreplayed_fallback"],
+        "chain_height": published["chain_height"],
+        "chain_node": published["chain_node"],
+        "chain_valid": published["chain_valid"],
+    }
+    return {"results": rows, "proof": proof, "verification": verification}
+
+
+def _decryption_verdict(election: Election) -> str:
+    """Re-check the published counts against the aggregate with the decryption proofs."""
+    published = election.results
+    try:
+        election_key = ElectionKey.from_dict(election.public_key)
+        group = election_key.group
+        partials = tuple(
+            PartialDecryption.from_dict(group, partial, f"partial decryption {i}")
+            for i, partial in enumerate(published["decryption"]["partial_decryptions"])
+        )
+        tally = DecryptedTally(tuple(published["counts"]), partials)
+        aggregate = Aggregate.from_dict(group, published["aggregate"])
+        verify_decryption(election_key, aggregate, tally, election.election_hash)
+    except CryptoError as exc:
+        return f"invalid: {exc}"
+    return "valid"
