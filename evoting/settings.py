@@ -15,6 +15,8 @@ from validators.env import (
     dev_fernet_key,
     dev_secret_key,
     envbool,
+    envfloat,
+    envint,
     envlist,
     envstr,
     filesystem_broker_options,
@@ -167,4 +169,38 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+}
+
+# The chain client (apps.chain) and the fallback chain (apps.ledger): timeouts, thresholds,
+# and how often the worker's beat delivers, polls receipts, checks health and replays.
+CHAIN_CONNECT_TIMEOUT_SECONDS = envfloat("CHAIN_CONNECT_TIMEOUT_SECONDS", 1.0)
+CHAIN_RPC_TIMEOUT_SECONDS = envfloat("CHAIN_RPC_TIMEOUT_SECONDS", 10.0)
+CHAIN_DELIVERY_ROUNDS = envint("CHAIN_DELIVERY_ROUNDS", 2)  # passes over all validators
+CHAIN_RESEND_AFTER_SECONDS = envfloat("CHAIN_RESEND_AFTER_SECONDS", 30.0)
+HEALTH_TIMEOUT_SECONDS = envfloat("HEALTH_TIMEOUT_SECONDS", 2.0)
+HEALTH_MAX_LAG_BLOCKS = envint("HEALTH_MAX_LAG_BLOCKS", 2)
+HEALTH_SLOW_MS = envint("HEALTH_SLOW_MS", 1000)
+DELIVERY_INTERVAL_SECONDS = envfloat("DELIVERY_INTERVAL_SECONDS", 1.0)
+RECEIPT_INTERVAL_SECONDS = envfloat("RECEIPT_INTERVAL_SECONDS", 1.0)
+HEALTH_INTERVAL_SECONDS = envfloat("HEALTH_INTERVAL_SECONDS", 5.0)
+REPLAY_INTERVAL_SECONDS = envfloat("REPLAY_INTERVAL_SECONDS", 5.0)
+
+
+def _every(task: str, seconds: float) -> dict[str, object]:
+    # A tick the worker could not start within a few intervals is dropped: the next one
+    # does the same work, so a busy worker does not pile up stale ticks.
+    return {"task": task, "schedule": seconds, "options": {"expires": max(3 * seconds, 5.0)}}
+
+
+CELERY_BEAT_SCHEDULE = {
+    "deliver-pending-votes": _every(
+        "apps.chain.tasks.deliver_pending_votes", DELIVERY_INTERVAL_SECONDS
+    ),
+    "poll-receipts": _every("apps.chain.tasks.poll_receipts", RECEIPT_INTERVAL_SECONDS),
+    "refresh-validator-health": _every(
+        "apps.chain.tasks.refresh_validator_health", HEALTH_INTERVAL_SECONDS
+    ),
+    "replay-fallback-votes": _every(
+        "apps.chain.tasks.replay_fallback_votes", REPLAY_INTERVAL_SECONDS
+    ),
 }
