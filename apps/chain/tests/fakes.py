@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 import requests
 
-from validators.core.blocks import BlockHeader, MalformedError, Transaction, transaction_error
+from validators.core.blocks import (
+    BlockHeader,
+    MalformedError,
+    Transaction,
+    build_block,
+    transaction_error,
+)
 from validators.core.genesis import Genesis
 
 
@@ -55,7 +61,9 @@ class FakeNetwork:
         height = len(self.headers) + 1
         parent = self.headers[-1].block_hash if self.headers else "0" * 64
         txs = list(self.mempool.values())
-        header = BlockHeader(self.genesis.chain_id, height, 0, height, parent, "v", "r", len(txs))
+        header = build_block(
+            self.genesis.chain_id, height, 0, height, parent, "v", tuple(txs)
+        ).header
         self.headers.append(header)
         for tx in txs:
             self.chain[tx.tx_id] = (height, header.block_hash)
