@@ -16,6 +16,8 @@ class Block(models.Model):
     tx_count = models.PositiveIntegerField()
     header = models.JSONField()
     certificate = models.JSONField()
+    # The commit certificate of the parent block, as carried (and hashed) in this block.
+    parent_certificate = models.JSONField(default=list)
     committed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -264,6 +264,7 @@ def store_committed_block(committed: CommittedBlock) -> bool:
         tx_count=header.tx_count,
         header=header.to_dict(),
         certificate=[v.to_dict() for v in committed.certificate],
+        parent_certificate=list(block.parent_certificate),
     )
     insert_rows(
         ChainTransaction,
@@ -303,7 +304,7 @@ def committed_block(row: Block) -> CommittedBlock:
         )
         for t in row.transactions.all()
     )
-    block = CoreBlock(BlockHeader.from_dict(row.header), txs)
+    block = CoreBlock(BlockHeader.from_dict(row.header), txs, tuple(row.parent_certificate))
     return CommittedBlock(block, tuple(Vote.from_dict(v) for v in row.certificate))
 
 

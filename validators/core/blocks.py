@@ -122,6 +122,7 @@ class BlockHeader:
     proposer: str
     tx_root: str
     tx_count: int
+    parent_certificate_hash: str
 
     @cached_property
     def block_hash(self) -> str:
@@ -143,13 +144,20 @@ class BlockHeader:
             proposer=_text(data, "proposer"),
             tx_root=_text(data, "tx_root"),
             tx_count=_int(data, "tx_count"),
+            parent_certificate_hash=_text(data, "parent_certificate_hash"),
         )
 
 
 @dataclass(frozen=True)
 class Block:
+    """A header, its transactions, and the commit certificate of its parent (wire-form votes).
+
+    Carrying the parent's certificate makes every node store the same certificate for every
+    block but the head: the one its child names (through `parent_certificate_hash`)."""
+
     header: BlockHeader
     transactions: tuple[Transaction, ...]
+    parent_certificate: tuple[dict[str, Any], ...] = ()
 
     @property
     def block_hash(self) -> str:
@@ -165,21 +173,28 @@ class Block:
             return "tx_count does not match the transactions"
         if merkle_root([tx.tx_hash for tx in self.transactions]) != self.header.tx_root:
             return "tx_root does not match the transactions"
+        if canonical_hash(list(self.parent_certificate)) != self.header.parent_certificate_hash:
+            return "parent_certificate_hash does not match the parent certificate"
         return None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "header": self.header.to_dict(),
             "transactions": [tx.to_dict() for tx in self.transactions],
+            "parent_certificate": list(self.parent_certificate),
         }
 
     @classmethod
     def from_dict(cls, data: Any) -> Block:
         if not isinstance(data, dict) or not isinstance(data.get("transactions"), list):
             raise MalformedError("a block must be an object with a transactions list")
+        certificate = data.get("parent_certificate", [])
+        if not isinstance(certificate, list) or not all(isinstance(v, dict) for v in certificate):
+            raise MalformedError("parent_certificate must be a list of votes")
         return cls(
             header=BlockHeader.from_dict(data.get("header")),
             transactions=tuple(Transaction.from_dict(tx) for tx in data["transactions"]),
+            parent_certificate=tuple(certificate),
         )
 
 
@@ -191,6 +206,7 @@ def build_block(
     parent_hash: str,
     proposer: str,
     transactions: tuple[Transaction, ...],
+    parent_certificate: tuple[dict[str, Any], ...] = (),
 ) -> Block:
     header = BlockHeader(
         chain_id=chain_id,
@@ -201,8 +217,9 @@ def build_block(
         proposer=proposer,
         tx_root=merkle_root([tx.tx_hash for tx in transactions]),
         tx_count=len(transactions),
+        parent_certificate_hash=canonical_hash(list(parent_certificate)),
     )
-    return Block(header, transactions)
+    return Block(header, transactions, parent_certificate)
 
 
 def genesis_hash(genesis_dict: dict[str, Any]) -> str:

@@ -227,7 +227,21 @@ def header_error(config: ConsensusConfig, head: Head, block: Block) -> str | Non
         )
     if header.timestamp_ms < head.timestamp_ms + config.interval_ms:
         return "timestamp is earlier than parent + interval"
-    return block.body_error()
+    return block.body_error() or parent_certificate_error(config, head, block)
+
+
+def parent_certificate_error(config: ConsensusConfig, head: Head, block: Block) -> str | None:
+    """Block h must carry a valid commit certificate of block h - 1 (none for block 1)."""
+    if head.height == 0:
+        return None if not block.parent_certificate else "block 1 carries a parent certificate"
+    try:
+        votes = tuple(Vote.from_dict(v) for v in block.parent_certificate)
+    except ValueError as exc:
+        return f"parent certificate is malformed: {exc}"
+    if not votes:
+        return "parent certificate is empty"
+    reason = certificate_error(config, votes, COMMIT, head.height, votes[0].round, head.block_hash)
+    return f"parent {reason}" if reason else None
 
 
 def committed_block_error(
@@ -693,7 +707,11 @@ class ConsensusNode:
         self.state = HeightState(block.height + 1, entered_ms=now_ms)
         self.state.round_started_ms = self._round0_target(now_ms)
         self._resume_needed = True
-        return [CommitBlock(committed, seen), Persist(self.durable_state())]
+        out: list[Action] = [CommitBlock(committed, seen), Persist(self.durable_state())]
+        if block.parent_certificate:  # the child fixes the parent's certificate for everyone
+            parent = tuple(Vote.from_dict(v) for v in block.parent_certificate)
+            out.append(UpdateCertificate(block.height - 1, parent))
+        return out
 
     def _round0_target(self, now_ms: int) -> int:
         return max(self.head.timestamp_ms + self.config.interval_ms, self.state.entered_ms)
@@ -763,6 +781,7 @@ class ConsensusNode:
             self.head.block_hash,
             self.node_id,
             transactions,
+            tuple(v.to_dict() for v in self.head_certificate),
         )
 
     def _propose(

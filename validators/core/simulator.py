@@ -375,7 +375,26 @@ def blocks_handler(
 
 def safety_violations(sim: Simulation) -> list[str]:
     """Agreement, valid certificates with the right proposer, no double signing by honest nodes."""
-    return _agreement(sim) + _certificates(sim) + _double_signing(sim) + _duplicate_ballots(sim)
+    return (
+        _agreement(sim)
+        + _certificates(sim)
+        + _identical_certificates(sim)
+        + _double_signing(sim)
+        + _duplicate_ballots(sim)
+    )
+
+
+def _identical_certificates(sim: Simulation) -> list[str]:
+    """Below every node's head, each block's stored certificate is the one its child names."""
+    seen: dict[int, tuple] = {}
+    problems = []
+    for node in sim.nodes.values():
+        for committed in node.chain.blocks[:-1]:
+            height = committed.block.height
+            certificate = tuple(v.to_dict()["signature"] for v in committed.certificate)
+            if seen.setdefault(height, certificate) != certificate:
+                problems.append(f"certificates differ at height {height} ({node.name})")
+    return problems
 
 
 def _agreement(sim: Simulation) -> list[str]:
