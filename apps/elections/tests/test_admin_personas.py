@@ -28,8 +28,16 @@ OFFICIAL_PERMISSIONS = [
     "delete_candidate",
     "view_candidate",
     "view_rollentry",
+    "view_validatorhealth",
+    "view_fallbackblock",
 ]
-OBSERVER_PERMISSIONS = ["view_election", "view_candidate", "view_rollentry"]
+OBSERVER_PERMISSIONS = [
+    "view_election",
+    "view_candidate",
+    "view_rollentry",
+    "view_validatorhealth",
+    "view_fallbackblock",
+]
 
 
 @dataclass(frozen=True)
