@@ -10,7 +10,7 @@
 
 Plain Python and the standard library only, so it works before Django is importable. To add a
 process, add one ProcessSpec to dev_processes(). The backend comes last: its set-up
-(migrate, seed_demo) runs once the validators are up.
+(migrate, collectstatic, seed_demo) runs once the validators are up.
 """
 
 from __future__ import annotations
@@ -154,8 +154,13 @@ def backend_specs() -> list[ProcessSpec]:
         ],
         env=env,
         port=BACKEND_PORT,
-        # seed_demo prints the demo log-in details (also in var/demo-credentials.txt).
-        setup=[[*manage, "migrate", "--noinput"], [*manage, "seed_demo"]],
+        # Static files for the admin (DEBUG is off: whitenoise serves STATIC_ROOT), then
+        # seed_demo, last so its log-in details are the last lines before the web starts.
+        setup=[
+            [*manage, "migrate", "--noinput"],
+            [*manage, "collectstatic", "--noinput", "--verbosity", "0"],
+            [*manage, "seed_demo"],
+        ],
     )
     # A thread pool: devrun stops a whole process group, and prefork children killed under
     # their parent made its warm shutdown outlast the grace period.

@@ -225,7 +225,9 @@ def test_the_process_list_has_a_bootnode_a_web_and_worker_per_validator_then_the
     assert ["-A", "validators.node", "worker", "-B"] == list(worker.command[3:7])
 
 
-def test_the_backend_migrates_and_seeds_the_demo_before_it_serves(tmp_path: Path) -> None:
+def test_the_backend_migrates_collects_static_files_and_seeds_the_demo_before_it_serves(
+    tmp_path: Path,
+) -> None:
     write_genesis(tmp_path, [8001], bootnode_port=8546)
     specs = devrun.dev_processes(devrun.read_network(tmp_path / "genesis.json"))
     web, worker = specs[-2], specs[-1]
@@ -233,6 +235,7 @@ def test_the_backend_migrates_and_seeds_the_demo_before_it_serves(tmp_path: Path
     assert web.env["DJANGO_SETTINGS_MODULE"] == "evoting.settings"
     assert [command[1:] for command in web.setup] == [
         ["manage.py", "migrate", "--noinput"],
+        ["manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
         ["manage.py", "seed_demo"],
     ]
     assert ["-m", "gunicorn", "evoting.wsgi:application", "--bind", "127.0.0.1:8000"] == list(
