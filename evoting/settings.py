@@ -108,6 +108,11 @@ def _database() -> dict[str, object]:
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Test-only switch: integration tests create and log in hundreds of voters in real processes,
+# and PBKDF2 costs ~0.3 s a password on these machines. Never set it in production.
+if envbool("INSECURE_FAST_PASSWORD_HASHING_FOR_TESTS", False):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

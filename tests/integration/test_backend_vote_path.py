@@ -1,0 +1,239 @@
+"""The vote path with every part real: validator nodes, the backend web and its Celery worker.
+
+Voters use the HTTP API; nothing is stubbed. Intervals are fast (blocks every second,
+delivery and receipts twice a second, health every second).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import random
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.integration.backend import ApiSession, Backend
+from tests.integration.cluster import Cluster, wait_until
+
+pytestmark = pytest.mark.integration
+
+HEALTH_INTERVAL = 1.0
+CANDIDATES = ["Ada", "Grace", "Linus"]
+
+
+@pytest.fixture
+def backend(cluster: Cluster, tmp_path: Path) -> Iterator[Backend]:
+    running = Backend(cluster, tmp_path / "backend")
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+
+
+def open_election(backend: Backend, voters: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    staff = backend.staff()
+    created = staff.post("/api/elections/", {"title": "Board", "candidates": CANDIDATES})
+    assert created.status_code == 201, created.text
+    election = created.json()
+    roll = [(f"voter{i}@example.org", f"password-{i}-x") for i in range(voters)]
+    added = staff.post(
+        f"/api/elections/{election['id']}/voters/",
+        [{"email": email, "password": password} for email, password in roll],
+    )
+    assert added.status_code == 200, added.text
+    assert staff.post(f"/api/elections/{election['id']}/open", {}).status_code == 200
+    return staff.get(f"/api/elections/{election['id']}/").json(), roll
+
+
+def cast(
+    backend: Backend,
+    election: dict[str, Any],
+    email: str,
+    password: str,
+    choice: int,
+    client_side: bool,
+) -> requests.Response:
+    """One voter logs in and votes: either encrypting in the client or asking the server to."""
+    voter = backend.login(email, password)
+    candidate = election["candidates"][choice]
+    if not client_side:
+        return voter.post(
+            "/api/votes/submit", {"election_id": election["id"], "candidate_id": candidate["id"]}
+        )
+    from evcrypto import ElectionKey, ballot_to_json, encrypt_ballot
+
+    keys = voter.get("/api/votes/public-keys", election_id=election["id"]).json()
+    public_key = ElectionKey.from_dict(keys["election_key"]).public_key
+    choices = [1 if i == choice else 0 for i in range(len(CANDIDATES))]
+    ballot = encrypt_ballot(
+        public_key, keys["election_hash"], keys["voter_pseudonym"], choices, 1, 1
+    )
+    encoded = base64.b64encode(ballot_to_json(ballot)).decode()
+    return voter.post(
+        "/api/votes/submit", {"election_id": election["id"], "encrypted_vote": encoded}
+    )
+
+
+def status_of(staff: ApiSession, election_id: int, transaction_id: str) -> dict[str, Any]:
+    response = staff.get(
+        "/api/votes/transaction-status", election_id=election_id, transaction_id=transaction_id
+    )
+    return response.json()
+
+
+def all_confirmed(staff: ApiSession, election_id: int, transaction_ids: list[str]) -> bool:
+    return all(status_of(staff, election_id, t)["status"] == "confirmed" for t in transaction_ids)
+
+
+def validator_status(staff: ApiSession, node_id: str) -> str:
+    """The backend's view of one validator ("" until its first health check)."""
+    rows = staff.get("/api/admin/validators/health").json()["validators"]
+    return next((row["status"] for row in rows if row["node_id"] == node_id), "")
+
+
+def test_two_hundred_voters_vote_through_a_validator_failure_and_the_tally_is_the_plain_count(
+    cluster: Cluster, backend: Backend
+) -> None:
+    election, roll = open_election(backend, 200)
+    staff = backend.staff()
+    rng = random.Random(2026)
+    choices = [rng.randrange(len(CANDIDATES)) for _ in roll]
+    receipts: list[str] = []
+    for i, ((email, password), choice) in enumerate(zip(roll, choices, strict=True)):
+        if i == 100:  # mid-way, one validator dies; no request may fail because of it
+            cluster.kill_node("validator-2")
+            killed_at = time.monotonic()
+        response = cast(backend, election, email, password, choice, client_side=i % 2 == 0)
+        assert response.status_code == 201, response.text
+        receipts.append(response.json()["transaction_id"])
+    wait_until(
+        lambda: validator_status(staff, "validator-2") == "unreachable",
+        max(0.0, killed_at + 2 * HEALTH_INTERVAL + 2 - time.monotonic()),
+        "health to mark validator-2 unreachable",
+    )
+    wait_until(
+        lambda: all_confirmed(staff, election["id"], receipts), 60, "every vote confirmed", every=1
+    )
+    heights = {status_of(staff, election["id"], t)["block_height"] for t in receipts}
+    assert None not in heights
+    cluster.start_node("validator-2")
+    cluster.wait_ready("validator-2")
+    assert staff.post(f"/api/elections/{election['id']}/close", {}).status_code == 200
+    tallied = staff.post(f"/api/elections/{election['id']}/tally", {})
+    assert tallied.status_code == 200, tallied.text
+    results = staff.get("/api/votes/results", election_id=election["id"]).json()
+    plain = Counter(choices)
+    assert [r["votes"] for r in results["results"]] == [plain[i] for i in range(len(CANDIDATES))]
+
+    def verified() -> dict[str, Any] | None:
+        verdict = staff.post("/api/votes/verify-blockchain", {"election_id": election["id"]}).json()
+        return verdict if verdict["valid"] and verdict["agree"] else None
+
+    verdict = wait_until(verified, 20, "every validator to hold and agree on the chain", every=1)
+    assert {v["node_id"] for v in verdict["validators"]} == set(cluster.nodes)
+    assert verdict["fallback_chain_valid"] is True
+
+
+def edit_fallback_row(backend: Backend) -> None:
+    """Tamper with the backend's database directly, as an attacker with database access would."""
+    sql = "UPDATE ledger_fallbackblock SET created_at = created_at || '' , previous_hash = %s WHERE id = (SELECT MIN(id) FROM ledger_fallbackblock)"
+    if backend.database:
+        import psycopg
+
+        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        with psycopg.connect(f"{base}/{backend.database}", autocommit=True) as conn:
+            conn.execute(
+                "UPDATE ledger_fallbackblock SET previous_hash = %s WHERE id = (SELECT MIN(id) FROM ledger_fallbackblock)",
+                ("f" * 64,),
+            )
+    else:
+        with sqlite3.connect(backend.root / "backend.sqlite3") as conn:
+            conn.execute(
+                sql.replace("%s", "?").replace("created_at = created_at || '' , ", ""), ("f" * 64,)
+            )
+
+
+def test_with_every_validator_down_votes_are_kept_and_replayed_exactly_once(
+    cluster: Cluster, backend: Backend
+) -> None:
+    election, roll = open_election(backend, 12)
+    staff = backend.staff()
+    for node_id in cluster.nodes:
+        cluster.kill_node(node_id)
+    wait_until(
+        lambda: all(validator_status(staff, n) == "unreachable" for n in cluster.nodes),
+        10,
+        "health to see the outage",
+    )
+    receipts = []
+    for i, (email, password) in enumerate(roll):
+        response = cast(backend, election, email, password, i % 3, client_side=False)
+        assert response.status_code == 201, response.text
+        receipts.append(response.json()["transaction_id"])
+    wait_until(
+        lambda: all(status_of(staff, election["id"], t)["status"] == "fallback" for t in receipts),
+        30,
+        "every vote on the fallback chain",
+    )
+    verdict = staff.post("/api/votes/verify-blockchain", {"election_id": election["id"]}).json()
+    assert verdict["fallback_chain_valid"] is True
+    for node_id in cluster.nodes:
+        cluster.start_node(node_id)
+    wait_until(
+        lambda: all_confirmed(staff, election["id"], receipts),
+        60,
+        "every fallback vote replayed",
+        every=1,
+    )
+    on_chain = requests.get(
+        cluster.url("validator-1") + "/blockchain",
+        params={"election_id": election["chain_election_id"]},
+        timeout=10,
+    ).json()
+    pseudonyms = [t["voter_pseudonym"] for t in on_chain["transactions"]]
+    assert len(pseudonyms) == len(roll) == len(set(pseudonyms))  # each vote exactly once
+    assert staff.post("/api/votes/verify-blockchain", {"election_id": election["id"]}).json()[
+        "fallback_chain_valid"
+    ]
+    edit_fallback_row(backend)
+    verdict = staff.post("/api/votes/verify-blockchain", {"election_id": election["id"]}).json()
+    assert verdict["fallback_chain_valid"] is False
+
+
+def test_fifty_concurrent_submissions_by_one_voter_give_one_vote(
+    cluster: Cluster, backend: Backend
+) -> None:
+    election, roll = open_election(backend, 1)
+    email, password = roll[0]
+    voter = backend.login(email, password)
+    candidate = election["candidates"][0]["id"]
+
+    def submit(_: int) -> int:
+        session = ApiSession(voter.base, voter.token)
+        body = {"election_id": election["id"], "candidate_id": candidate}
+        return session.post("/api/votes/submit", body).status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = Counter(pool.map(submit, range(50)))
+    assert statuses == {201: 1, 409: 49}
+    staff = backend.staff()
+    history = voter.get("/api/votes/history").json()
+    receipts = history.get("results", history) if isinstance(history, dict) else history
+    transaction_id = receipts[0]["transaction_id"]
+    wait_until(
+        lambda: all_confirmed(staff, election["id"], [transaction_id]), 30, "the vote confirmed"
+    )
+    on_chain = requests.get(
+        cluster.url("validator-1") + "/blockchain",
+        params={"election_id": election["chain_election_id"]},
+        timeout=10,
+    ).json()
+    assert len(on_chain["transactions"]) == 1
