@@ -26,6 +26,11 @@ from evcrypto import (
 log = logging.getLogger("apps.elections")
 
 
+class DeliveryInProgress(DomainError):
+    status = 409
+    code = "delivery_in_progress"
+
+
 class TallyUnavailable(DomainError):
     status = 503
     code = "chain_unavailable"
@@ -35,6 +40,14 @@ def tally_election(election: Election) -> Election:
     """closed -> tallied. Ballots come from the chain, never from the outbox alone."""
     if election.state != Election.State.CLOSED:
         raise WrongState(f"only a closed election can be tallied (this one is {election.state})")
+    in_flight = Vote.objects.filter(
+        election=election, status__in=[Vote.Status.PENDING, Vote.Status.SUBMITTED]
+    ).count()
+    if in_flight:  # on neither the chain nor the fallback chain yet: a tally now would miss them
+        raise DeliveryInProgress(
+            f"{in_flight} votes are still being delivered to the validators; tally once they are "
+            "confirmed (or, if the network is down, on the fallback chain)"
+        )
     try:
         chain = election_chain(election.chain_election_id)
     except ChainUnavailable as exc:

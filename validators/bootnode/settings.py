@@ -15,7 +15,8 @@ import dj_database_url
 from validators.env import EnvError, dev_secret_key, envbool, envint, envlist, envstr
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-VAR_DIR = REPO_DIR / "var"
+# Generated state, as for the other projects; tests and make run may point it elsewhere.
+VAR_DIR = Path(envstr("VAR_DIR", str(REPO_DIR / "var")))
 
 
 def env_positive_int(name: str, default: int) -> int:

@@ -97,6 +97,9 @@ def test_closing_and_tallying_publish_the_plain_count(
     stub_chain_with(monkeypatch, list(Vote.objects.all()))
     client = api_as(official)
     assert client.post(f"/api/elections/{election.pk}/close").json()["state"] == "closed"
+    in_flight = client.post(f"/api/elections/{election.pk}/tally")
+    assert_error(in_flight, 409, "delivery_in_progress")  # neither vote is confirmed yet
+    Vote.objects.update(status=Vote.Status.CONFIRMED)  # as the stubbed chain says
     response = client.post(f"/api/elections/{election.pk}/tally")
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "tallied"

@@ -85,13 +85,16 @@ def test_the_tally_counts_the_ballots_on_chain(
     cast_choice(election, user("alice@example.org"), [candidates[1].pk])
     cast_choice(election, user("bob@example.org"), [candidates[1].pk])
     votes = list(Vote.objects.all())
+    close_election(election)
+    with pytest.raises(tally.DeliveryInProgress):  # neither vote is confirmed yet
+        tally.tally_election(election)
+    Vote.objects.update(status=Vote.Status.CONFIRMED, block_height=7)
     chain = ElectionChain(
         "validator-1",
         [tally_ballot(v) for v in votes],
         {"valid": True},
     )
     monkeypatch.setattr(tally, "election_chain", lambda _: chain)
-    close_election(election)
     tallied = tally.tally_election(election)
     assert tallied.results["counts"] == [0, 2, 0]
     assert tallied.results["ballots"] == 2 and tallied.results["chain_height"] == 7
