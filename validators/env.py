@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -71,34 +72,27 @@ def envlist(name: str, default: list[str]) -> list[str]:
 
 
 def dev_secret_key(path: Path) -> str:
-    """Read the development secret key at path, creating it (mode 0600) on first use.
+    """The development secret key at path, created (mode 0600) on first use."""
+    return _generated_once(path, lambda: secrets.token_urlsafe(50))
 
-    Several processes may start at once, so the key is written to a private temporary file and
-    hard-linked into place: exactly one writer wins and everyone reads the winner's key.
+
+def dev_fernet_key(path: Path) -> str:
+    """A development Fernet key (urlsafe base64 of 32 random bytes) kept at path, mode 0600."""
+    return _generated_once(path, lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+
+
+def _generated_once(path: Path, make: Callable[[], str]) -> str:
+    """Read the secret at path, creating it with `make` on first use.
+
+    Several processes may start at once, so the secret is written to a private temporary file
+    and hard-linked into place: exactly one writer wins and everyone reads the winner's value.
     """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         draft = path.with_name(f".{path.name}.{os.getpid()}")
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(50))
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
-    return path.read_text().strip()
-
-
-def dev_fernet_key(path: Path) -> str:
-    """A development Fernet key (urlsafe base64 of 32 random bytes) kept at path, mode 0600."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            handle.write(make())
         try:
             os.link(draft, path)
         except FileExistsError:
