@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.chain",
     "apps.ledger",
     "apps.api",
+    "apps.pages",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -120,10 +122,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # compiled by `make` (the .mo files are not committed)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# The voter pages (apps.pages): e-mail log-in, then "My elections".
+LOGIN_URL = "pages:login"
+LOGIN_REDIRECT_URL = "pages:my-elections"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+LOGIN_ATTEMPTS_PER_WINDOW = envint("LOGIN_ATTEMPTS_PER_WINDOW", 5)
+LOGIN_ATTEMPT_WINDOW_SECONDS = envint("LOGIN_ATTEMPT_WINDOW_SECONDS", 300)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -7,6 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
     path("health", health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("apps.pages.urls")),
 ]
 
 handler500 = "apps.api.errors.server_error"

@@ -1,0 +1,169 @@
+"""A voter's pages: their elections, the ballot, and their own receipt with its live status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from apps.elections.errors import AlreadyVoted, DomainError
+from apps.elections.models import Election, RollEntry
+from apps.elections.services import is_accepting_votes
+from apps.pages.access import election_page
+from apps.pages.forms import BallotForm, selection_rule
+from apps.pages.status import status_label
+from apps.votes.models import Vote
+from apps.votes.services import cast_ballot, cast_choice, voter_pseudonym
+from evcrypto import ElectionKey
+
+log = logging.getLogger("apps.pages")
+
+
+@login_required
+@require_GET
+def my_elections(request: HttpRequest) -> HttpResponse:
+    """Open elections whose roll holds this voter, voted or not."""
+    entries = (
+        RollEntry.objects.filter(user=request.user, election__state=Election.State.OPEN)
+        .select_related("election")
+        .order_by("-election__opened_at", "election__pk")
+    )
+    rows = [
+        {
+            "election": e.election,
+            "voted": e.voted_at is not None,
+            "open": is_accepting_votes(e.election),
+        }
+        for e in entries
+    ]
+    return render(request, "pages/my_elections.html", {"rows": rows})
+
+
+def _own_vote(election: Election, user: Any) -> Vote | None:
+    """The voter's vote, found through their pseudonym: never anyone else's."""
+    return Vote.objects.filter(
+        election=election, voter_pseudonym=voter_pseudonym(election, user)
+    ).first()
+
+
+def _ballot_context(request: HttpRequest, election: Election, form: BallotForm) -> dict[str, Any]:
+    on_roll = RollEntry.objects.filter(election=election, user=request.user).first()
+    context: dict[str, Any] = {
+        "election": election,
+        "form": form,
+        "candidates": list(election.candidates.order_by("position")),
+        "multiple": election.max_selections > 1,
+        "rule": selection_rule(election.min_selections, election.max_selections),
+        "accepting": is_accepting_votes(election) and on_roll is not None,
+        "on_roll": on_roll is not None,
+        "js_messages": {
+            "encrypting": _("Encrypting your ballot…"),
+            "failed": _(
+                "Your browser could not encrypt the ballot, so nothing was sent. Reload the page and try again."
+            ),
+        },
+    }
+    if context["accepting"]:
+        public_key = ElectionKey.from_dict(election.public_key).public_key
+        context["crypto"] = {
+            "group": public_key.group.name,
+            "public_key": public_key.element.hex(),
+            "election_hash": election.election_hash,
+            "voter_pseudonym": voter_pseudonym(election, request.user),
+            "candidate_count": len(context["candidates"]),
+            "min_selections": election.min_selections,
+            "max_selections": election.max_selections,
+        }
+    return context
+
+
+@require_http_methods(["GET", "POST"])
+@election_page
+def ballot(request: HttpRequest, election: Election) -> HttpResponse:
+    """GET shows the ballot; POST casts it: the browser's encrypted ballot (cast_ballot), or,
+    without JavaScript, the choice for the server to encrypt (cast_choice)."""
+    if _own_vote(election, request.user) is not None:
+        return redirect("pages:receipt", election_id=election.pk)
+    candidates = list(election.candidates.order_by("position"))
+    form = BallotForm(election, candidates, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vote = _cast(request, election, form)
+        except AlreadyVoted:
+            return redirect("pages:receipt", election_id=election.pk)
+        except DomainError as exc:
+            log.info("page cast refused election=%s code=%s", election.pk, exc.code)
+            form.add_error(None, _cast_error_message(exc))
+        else:
+            messages.success(request, _("Your ballot was cast."))
+            return redirect("pages:receipt", election_id=vote.election_id)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "pages/ballot.html", _ballot_context(request, election, form), status=status
+    )
+
+
+def _cast(request: HttpRequest, election: Election, form: BallotForm) -> Vote:
+    if form.cleaned_data.get("ballot"):
+        vote = cast_ballot(election, request.user, form.cleaned_data["ballot"].encode())  # type: ignore[arg-type]
+        path = "browser"
+    else:
+        vote = cast_choice(election, request.user, form.candidate_ids())  # type: ignore[arg-type]
+        path = "server"
+    log.info(
+        "page vote cast election=%s tx=%s encrypted_by=%s", election.pk, vote.transaction_id, path
+    )
+    return vote
+
+
+def _cast_error_message(exc: DomainError) -> str:
+    messages_by_code = {
+        "election_not_open": _("This election is not open for voting."),
+        "not_on_roll": _("You are not on this election's voter roll."),
+        "invalid_ballot": _(
+            "The encrypted ballot did not verify, so it was not cast. Reload the page and try again."
+        ),
+        "invalid_input": _("That choice does not name candidates of this election."),
+    }
+    return messages_by_code.get(exc.code, _("The ballot could not be cast."))
+
+
+@require_GET
+@election_page
+def receipt(request: HttpRequest, election: Election) -> HttpResponse:
+    vote = _own_vote(election, request.user)
+    if vote is None:
+        messages.info(request, _("You have no receipt for this election yet."))
+        return redirect("pages:my-elections")
+    context = {
+        "election": election,
+        "vote": vote,
+        "status": vote.public_status,
+        "status_label": status_label(vote.public_status),
+        "status_url": reverse("pages:receipt-status", kwargs={"election_id": election.pk}),
+        "js_messages": {"copied": _("Copied."), "in_block": _("in block %(height)s")},
+    }
+    return render(request, "pages/receipt.html", context)
+
+
+@require_GET
+@election_page
+def receipt_status(request: HttpRequest, election: Election) -> JsonResponse:
+    """What the receipt page polls: the status of the voter's own vote."""
+    vote = _own_vote(election, request.user)
+    if vote is None:
+        return JsonResponse({"detail": "no vote", "code": "not_found"}, status=404)
+    body = {
+        "transaction_id": vote.transaction_id,
+        "status": vote.public_status,
+        "label": status_label(vote.public_status),
+        "block_height": vote.block_height,
+    }
+    return JsonResponse(body, headers={"Cache-Control": "no-store"})
