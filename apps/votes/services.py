@@ -8,6 +8,7 @@ import hmac
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -124,8 +125,15 @@ def _record(entry: RollEntry, pseudonym: str, ballot: str, tracker: str) -> Vote
     return vote
 
 
+# One delivery run takes every pending vote, so a burst of votes needs one run, not one each:
+# a task per vote flooded the worker's queue and delayed its health checks by seconds.
+DELIVERY_COALESCE_SECONDS = 0.2
+
+
 def _schedule_delivery() -> None:
-    """Hand new votes to the chain client (apps.chain) as soon as the vote commits."""
+    """Hand new votes to the chain client (apps.chain) as soon as the vote commits; at most
+    one run is queued per DELIVERY_COALESCE_SECONDS (beat also runs delivery regularly)."""
     from apps.chain.tasks import deliver_pending_votes
 
-    deliver_pending_votes.delay()
+    if cache.add("votes:delivery-scheduled", True, timeout=DELIVERY_COALESCE_SECONDS):
+        deliver_pending_votes.apply_async(countdown=DELIVERY_COALESCE_SECONDS)
