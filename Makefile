@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 # pytest exits 5 when a path holds no tests yet: that is not a failure here.
 pytest = $(PY) -m pytest $(1) || test $$? -eq 5
 
-.PHONY: .venv run test lint bench clean
+.PHONY: .venv run test lint bench clean messages gettext
 
 # Reinstalls whenever requirements.txt is newer than the last install.
 $(STAMP): requirements.txt
@@ -18,16 +18,27 @@ $(STAMP): requirements.txt
 
 .venv: $(STAMP)
 
-run: .venv
+run: .venv messages
 	$(PY) scripts/devrun.py
 
 # Each Django project gets its own pytest run, with its own settings module.
-test: .venv
+test: .venv messages
 	$(PY) -m ruff check .
 	$(call pytest,validators --ds=validators.node.settings --ignore=validators/tests/bootnode)
 	$(call pytest,validators/tests/bootnode --ds=validators.bootnode.settings)
 	$(call pytest,apps evoting scripts $(wildcard evcrypto) --ds=evoting.settings)
 	$(call pytest,tests/integration -m integration)
+
+# Compiled translation catalogues (.mo) are built here, never committed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+messages: $(MO_FILES)
+
+%.mo: %.po | gettext
+	msgfmt --check -o $@ $<
+
+gettext:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
 
 lint: .venv
 	$(PY) -m ruff check .
