@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 # pytest exits 5 when a path holds no tests yet: that is not a failure here.
 pytest = $(PY) -m pytest $(1) || test $$? -eq 5
 
-.PHONY: .venv run test lint bench clean messages gettext
+.PHONY: .venv run test lint bench clean messages gettext static browser chromium
 
 # Reinstalls whenever requirements.txt is newer than the last install.
 $(STAMP): requirements.txt
@@ -18,11 +18,11 @@ $(STAMP): requirements.txt
 
 .venv: $(STAMP)
 
-run: .venv messages
+run: .venv messages static
 	$(PY) scripts/devrun.py
 
 # Each Django project gets its own pytest run, with its own settings module.
-test: .venv messages
+test: .venv messages static
 	$(PY) -m ruff check .
 	$(call pytest,validators --ds=validators.node.settings --ignore=validators/tests/bootnode)
 	$(call pytest,validators/tests/bootnode --ds=validators.bootnode.settings)
@@ -39,6 +39,31 @@ messages: $(MO_FILES)
 
 gettext:
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
+
+# The browser's ballot code, bundled with @noble/curves from npm (no CDN); rebuilt when the
+# sources or the lock file change.
+BALLOT_JS := apps/pages/static/pages/build/ballot.js
+
+static: $(BALLOT_JS)
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+$(BALLOT_JS): node_modules/.package-lock.json $(wildcard apps/pages/js/*.js)
+	npm run --silent build
+
+# Playwright (Python) drives Debian's Chromium through the voter pages (tests/browser).
+PLAYWRIGHT := $(VENV)/.playwright-installed
+
+$(PLAYWRIGHT): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check playwright==1.55.0
+	touch $@
+
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+browser: .venv messages static chromium $(PLAYWRIGHT)
+	$(call pytest,tests/browser -m browser --ds=evoting.settings)
 
 lint: .venv
 	$(PY) -m ruff check .
