@@ -22,12 +22,13 @@ run: .venv messages static
 	$(PY) scripts/devrun.py
 
 # Each Django project gets its own pytest run, with its own settings module.
-test: .venv messages static
+test: .venv messages static chromium $(PLAYWRIGHT)
 	$(PY) -m ruff check .
 	$(call pytest,validators --ds=validators.node.settings --ignore=validators/tests/bootnode)
 	$(call pytest,validators/tests/bootnode --ds=validators.bootnode.settings)
 	$(call pytest,apps evoting scripts $(wildcard evcrypto) --ds=evoting.settings)
 	$(call pytest,tests/integration -m integration)
+	$(call pytest,tests/browser -m browser --ds=evoting.settings)
 
 # Compiled translation catalogues (.mo) are built here, never committed.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
