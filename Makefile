@@ -22,7 +22,7 @@ run: .venv messages static
 	$(PY) scripts/devrun.py
 
 # Each Django project gets its own pytest run, with its own settings module.
-test: .venv messages static chromium $(PLAYWRIGHT)
+test: .venv messages static chromium
 	$(PY) -m ruff check .
 	$(call pytest,validators --ds=validators.node.settings --ignore=validators/tests/bootnode)
 	$(call pytest,validators/tests/bootnode --ds=validators.bootnode.settings)
@@ -53,17 +53,12 @@ node_modules/.package-lock.json: package-lock.json
 $(BALLOT_JS): node_modules/.package-lock.json $(wildcard apps/pages/js/*.js)
 	npm run --silent build
 
-# Playwright (Python) drives Debian's Chromium through the voter pages (tests/browser).
-PLAYWRIGHT := $(VENV)/.playwright-installed
-
-$(PLAYWRIGHT): $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check playwright==1.55.0
-	touch $@
-
+# Playwright (Python, pinned in requirements.txt) drives Debian's Chromium through the voter
+# pages (tests/browser); it never downloads a browser of its own.
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 
-browser: .venv messages static chromium $(PLAYWRIGHT)
+browser: .venv messages static chromium
 	$(call pytest,tests/browser -m browser --ds=evoting.settings)
 
 lint: .venv
