@@ -36,15 +36,11 @@ from apps.api.serializers import (
 )
 from apps.elections.errors import ElectionNotOpen, InvalidBallot, NotFound
 from apps.elections.models import Election, RollEntry
+from apps.elections.results import published_results
 from apps.votes.models import Vote
 from apps.votes.services import cast_ballot, cast_choice, voter_pseudonym
 from evcrypto import (
-    Aggregate,
-    CryptoError,
-    DecryptedTally,
     ElectionKey,
-    PartialDecryption,
-    verify_decryption,
 )
 
 
@@ -144,7 +140,7 @@ def results(request: Request, election: Election, data: dict[str, Any]) -> Respo
         "verification": None,
     }
     if election.state == Election.State.TALLIED:
-        body.update(_published_results(election))
+        body.update(published_results(election))
     return Response(body)
 
 
@@ -189,46 +185,3 @@ def _history_entry(vote: Vote) -> dict[str, Any]:
         "block_height": vote.block_height,
         "cast_at": vote.cast_at,
     }
-
-
-def _published_results(election: Election) -> dict[str, Any]:
-    published = election.results
-    candidates = election.candidates.order_by("position")
-    rows = [
-        {"candidate_id": c.pk, "name": c.name, "votes": count}
-        for c, count in zip(candidates, published["counts"], strict=True)
-    ]
-    proof = {
-        "election_hash": election.election_hash,
-        "election_key": election.public_key,
-        "aggregate": published["aggregate"],
-        "decryption": published["decryption"],
-    }
-    verification = {
-        "decryption_proof": _decryption_verdict(election),
-        "ballots": published["ballots"],
-        "fallback_ballots": published["fallback_ballots"],
-        "includes_unreplayed_fallback": published["includes_unreplayed_fallback"],
-        "chain_height": published["chain_height"],
-        "chain_node": published["chain_node"],
-        "chain_valid": published["chain_valid"],
-    }
-    return {"results": rows, "proof": proof, "verification": verification}
-
-
-def _decryption_verdict(election: Election) -> str:
-    """Re-check the published counts against the aggregate with the decryption proofs."""
-    published = election.results
-    try:
-        election_key = ElectionKey.from_dict(election.public_key)
-        group = election_key.group
-        partials = tuple(
-            PartialDecryption.from_dict(group, partial, f"partial decryption {i}")
-            for i, partial in enumerate(published["decryption"]["partial_decryptions"])
-        )
-        tally = DecryptedTally(tuple(published["counts"]), partials)
-        aggregate = Aggregate.from_dict(group, published["aggregate"])
-        verify_decryption(election_key, aggregate, tally, election.election_hash)
-    except CryptoError as exc:
-        return f"invalid: {exc}"
-    return "valid"

@@ -14,9 +14,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-# The API computes published results and their verification; the pages show the same.
-from apps.api.views.votes import _published_results
 from apps.elections.models import Election
+
+# The API computes published results and their verification; the pages show the same.
+from apps.elections.results import published_results
 from apps.pages.access import election_page
 from apps.pages.chart import bar_chart
 from apps.votes.models import Vote
@@ -34,7 +35,7 @@ def results(request: HttpRequest, election: Election) -> HttpResponse:
     turnout = election.roll.aggregate(voted=Count("voted_at"), eligible=Count("id"))
     context: dict[str, Any] = {"election": election, "turnout": turnout}
     if election.state == Election.State.TALLIED:
-        published = _published_results(election)
+        published = published_results(election)
         context.update(published)
         context["chart"] = bar_chart([(row["name"], row["votes"]) for row in published["results"]])
     return render(request, "pages/results.html", context)

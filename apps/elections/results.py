@@ -1,0 +1,62 @@
+"""What a tallied election publishes: counts per candidate, the proof, and its re-check.
+
+The API and the results page both show this; it lives with the elections, not in either edge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.elections.models import Election
+from evcrypto import (
+    Aggregate,
+    CryptoError,
+    DecryptedTally,
+    ElectionKey,
+    PartialDecryption,
+    verify_decryption,
+)
+
+
+def published_results(election: Election) -> dict[str, Any]:
+    """Results rows, the proof and a verification summary; the election must be tallied."""
+    published = election.results
+    candidates = election.candidates.order_by("position")
+    rows = [
+        {"candidate_id": c.pk, "name": c.name, "votes": count}
+        for c, count in zip(candidates, published["counts"], strict=True)
+    ]
+    proof = {
+        "election_hash": election.election_hash,
+        "election_key": election.public_key,
+        "aggregate": published["aggregate"],
+        "decryption": published["decryption"],
+    }
+    verification = {
+        "decryption_proof": decryption_verdict(election),
+        "ballots": published["ballots"],
+        "fallback_ballots": published["fallback_ballots"],
+        "includes_unreplayed_fallback": published["includes_unreplayed_fallback"],
+        "chain_height": published["chain_height"],
+        "chain_node": published["chain_node"],
+        "chain_valid": published["chain_valid"],
+    }
+    return {"results": rows, "proof": proof, "verification": verification}
+
+
+def decryption_verdict(election: Election) -> str:
+    """Re-check the published counts against the aggregate with the decryption proofs."""
+    published = election.results
+    try:
+        election_key = ElectionKey.from_dict(election.public_key)
+        group = election_key.group
+        partials = tuple(
+            PartialDecryption.from_dict(group, partial, f"partial decryption {i}")
+            for i, partial in enumerate(published["decryption"]["partial_decryptions"])
+        )
+        tally = DecryptedTally(tuple(published["counts"]), partials)
+        aggregate = Aggregate.from_dict(group, published["aggregate"])
+        verify_decryption(election_key, aggregate, tally, election.election_hash)
+    except CryptoError as exc:
+        return f"invalid: {exc}"
+    return "valid"
