@@ -221,3 +221,7 @@ CELERY_BEAT_SCHEDULE = {
         "apps.chain.tasks.replay_fallback_votes", REPLAY_INTERVAL_SECONDS
     ),
 }
+
+# E-mail (password reset): printed to the console unless a real backend is configured.
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "evoting@localhost")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.urls import path
+from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
 from apps.pages.views import auth, public, voting
@@ -13,6 +14,37 @@ urlpatterns = [
     path("", login_required(RedirectView.as_view(pattern_name="pages:my-elections")), name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    # Password reset by e-mail (the console e-mail backend in development).
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="pages/password_reset.html",
+            email_template_name="pages/password_reset_email.txt",
+            subject_template_name="pages/password_reset_subject.txt",
+            success_url=reverse_lazy("pages:password-reset-sent"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="pages/password_reset_sent.html"),
+        name="password-reset-sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="pages/password_reset_confirm.html",
+            success_url=reverse_lazy("pages:password-reset-complete"),
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="pages/password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
     path("elections/", voting.my_elections, name="my-elections"),
     path("elections/<int:election_id>/ballot/", voting.ballot, name="ballot"),
     path("elections/<int:election_id>/receipt/", voting.receipt, name="receipt"),
