@@ -44,4 +44,4 @@ def signed_transaction(
         submitter_key=key.public_key,
         signature="",
     )
-    return Transaction(**{**unsigned.to_dict(), "signature": key.sign(unsigned.signing_bytes())})
+    return Transaction(**{**unsigned.to_dict(), "signature": key.sign(unsigned.signing_bytes)})

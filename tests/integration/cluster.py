@@ -309,7 +309,7 @@ def make_transaction(
     tx = Transaction(
         uuid.uuid4().hex, election_id, voter, payload, int(time.time() * 1000), key.public_key, ""
     )
-    return Transaction(**{**tx.to_dict(), "signature": key.sign(tx.signing_bytes())})
+    return Transaction(**{**tx.to_dict(), "signature": key.sign(tx.signing_bytes)})
 
 
 def send_batch(cluster: Cluster, node_id: str, txs: list[Transaction]) -> list[Any]:

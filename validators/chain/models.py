@@ -72,6 +72,8 @@ class ConsensusState(models.Model):
     and the engine's live position for /health."""
 
     durable = models.JSONField(default=dict)
+    # The locked block, written only when the lock changes (it can be megabytes).
+    lock_block = models.JSONField(null=True)
     height = models.PositiveBigIntegerField(default=0)
     round = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(null=True)

@@ -314,15 +314,13 @@ def committed_blocks_from(height: int, limit: int) -> list[CommittedBlock]:
 
 
 def save_durable_state(durable: dict, height: int, round_: int) -> None:
-    ConsensusState.objects.update_or_create(
-        pk=1,
-        defaults={
-            "durable": durable,
-            "height": height,
-            "round": round_,
-            "updated_at": timezone.now(),
-        },
-    )
+    """Write the durable consensus state; the lock block only when the core hands one over."""
+    state = dict(durable)
+    fields: dict[str, Any] = {"durable": state, "height": height, "round": round_}
+    if "lock_block" in state:
+        fields["lock_block"] = state.pop("lock_block")
+    fields["updated_at"] = timezone.now()
+    ConsensusState.objects.update_or_create(pk=1, defaults=fields)
 
 
 def save_live_position(height: int, round_: int) -> None:
@@ -336,4 +334,6 @@ def save_live_position(height: int, round_: int) -> None:
 
 def load_durable_state() -> dict | None:
     row = ConsensusState.objects.filter(pk=1).first()
-    return row.durable if row else None
+    if row is None:
+        return None
+    return {**row.durable, "lock_block": row.lock_block}

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
-from validators.core.encoding import canonical_bytes, canonical_hash
+from validators.core.encoding import canonical_bytes, canonical_hash, sha256_hex
 from validators.core.keys import verify_signature
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -56,13 +56,15 @@ class Transaction:
             "submitter_key": self.submitter_key,
         }
 
+    @cached_property
     def signing_bytes(self) -> bytes:
+        """Canonical bytes of the signed content, encoded once per object."""
         return canonical_bytes(self.signing_dict())
 
     @cached_property
     def tx_hash(self) -> str:
-        """Hash of the signed content (not the signature), computed once per object."""
-        return "0x" + canonical_hash(self.signing_dict())
+        """Hash of the signed content (not the signature)."""
+        return "0x" + sha256_hex(self.signing_bytes)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.signing_dict(), "signature": self.signature}
@@ -90,7 +92,7 @@ def transaction_error(
         return ("payload_too_large", f"payload exceeds {max_payload_bytes} bytes")
     if tx.submitter_key not in submitter_keys:
         return ("unauthorised_submitter", "submitter key is not listed in genesis")
-    if not verify_signature(tx.submitter_key, tx.signing_bytes(), tx.signature):
+    if not verify_signature(tx.submitter_key, tx.signing_bytes, tx.signature):
         return ("bad_signature", "submitter signature does not verify")
     return None
 

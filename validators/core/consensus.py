@@ -336,12 +336,14 @@ class ConsensusNode:
 
     # --------------------------------------------------------------- persistence
 
-    def durable_state(self) -> dict[str, Any]:
+    def durable_state(self, with_lock_block: bool = False) -> dict[str, Any]:
+        """What must survive a crash. The locked block (megabytes) is included only when the
+        lock changes (`lock_block`); hosts keep the last one they were given."""
         lock = self.state.lock
         own = [
             m.to_dict() for (r, phase), m in self.state.sent.items() if phase in (PREPARE, COMMIT)
         ]
-        return {
+        state: dict[str, Any] = {
             "height": self.state.height,
             "round": self.state.round,
             "last_signed": list(self.last_signed) if self.last_signed else None,
@@ -349,11 +351,14 @@ class ConsensusNode:
             if lock is None
             else {
                 "round": lock.round,
-                "block": lock.block.to_dict(),
+                "block_hash": lock.block_hash,
                 "certificate": [v.to_dict() for v in lock.certificate],
             },
             "own_votes": own,
         }
+        if with_lock_block and lock is not None:
+            state["lock_block"] = lock.block.to_dict()
+        return state
 
     def _restore(self, durable: dict[str, Any], now_ms: int) -> None:
         signed = durable.get("last_signed")
@@ -365,7 +370,9 @@ class ConsensusNode:
         self.state.round_started_ms = now_ms if self.state.round else self.state.round_started_ms
         lock = durable.get("lock")
         if lock:
-            block = Block.from_dict(lock["block"])
+            block = Block.from_dict(durable["lock_block"])
+            if block.block_hash != lock["block_hash"]:
+                raise ValueError("durable state: the stored lock block is not the locked block")
             certificate = tuple(Vote.from_dict(v) for v in lock["certificate"])
             self.state.lock = Lock(int(lock["round"]), block, certificate)
             self.state.blocks[block.block_hash] = block
@@ -666,7 +673,7 @@ class ConsensusNode:
         lock = self.state.lock
         if lock is None or lock.round < round_:
             self.state.lock = Lock(round_, self.state.blocks[block_hash], self._canonical(prepares))
-            out.append(Persist(self.durable_state()))
+            out.append(Persist(self.durable_state(with_lock_block=True)))
         proposal = self.state.proposals.get(round_)
         if (
             round_ == self.state.round

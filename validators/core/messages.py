@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from validators.core.blocks import Block, MalformedError, _int, _text
+from validators.core.blocks import Block, BlockHeader, MalformedError, _int, _text
 from validators.core.encoding import canonical_bytes
 
 PROPOSAL = "PROPOSAL"
@@ -166,6 +166,23 @@ class Proposal:
             "block": self.block.to_dict(),
             "round_change_certificate": [rc.to_dict() for rc in self.round_change_certificate],
         }
+
+    @classmethod
+    def envelope_from_dict(cls, data: Any) -> Proposal:
+        """The proposal without its transactions: enough to check who signed it (the block
+        hash covers the header only), at a fraction of the cost of decoding thousands."""
+        if not isinstance(data, dict) or data.get("type") != PROPOSAL:
+            raise MalformedError("not a PROPOSAL object")
+        block = data.get("block")
+        if not isinstance(block, dict):
+            raise MalformedError("a proposal needs a block")
+        return cls(
+            height=_int(data, "height"),
+            round=_int(data, "round"),
+            block=Block(BlockHeader.from_dict(block.get("header")), ()),
+            validator=_text(data, "validator"),
+            signature=_text(data, "signature"),
+        )
 
     @classmethod
     def from_dict(cls, data: Any) -> Proposal:

@@ -252,7 +252,7 @@ class Simulation:
             self.submitter.public_key,
             "",
         )
-        tx = Transaction(**{**tx.to_dict(), "signature": self.submitter.sign(tx.signing_bytes())})
+        tx = Transaction(**{**tx.to_dict(), "signature": self.submitter.sign(tx.signing_bytes)})
         node = self.rng.choice(list(self.nodes.values()))
         node.app.mempool[tx.tx_id] = tx
 
@@ -292,8 +292,9 @@ class Simulation:
         for action in actions:
             if not node.up:
                 return
-            if isinstance(action, Persist):
-                node.durable = action.state
+            if isinstance(action, Persist):  # like a host: keep the last lock block given
+                previous = (node.durable or {}).get("lock_block")
+                node.durable = {"lock_block": previous, **action.state}
             elif isinstance(action, Send):
                 node.signed.append(action.message)
                 self._send(node, action.message, action.to)

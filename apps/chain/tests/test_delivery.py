@@ -37,7 +37,7 @@ def test_pending_votes_go_out_as_one_signed_batch(
     tx = fake_network.mempool[votes[0].transaction_id]
     assert tx.election_id == votes[0].election.chain_election_id
     assert tx.voter_pseudonym == votes[0].voter_pseudonym and tx.payload == votes[0].ballot
-    assert verify_signature(submitter_key().public_key, tx.signing_bytes(), tx.signature)
+    assert verify_signature(submitter_key().public_key, tx.signing_bytes, tx.signature)
     assert all(v.submitted_at and v.delivery_attempts == 1 for v in Vote.objects.all())
 
 

@@ -24,7 +24,7 @@ def signed_tx(
     tx = Transaction(
         tx_id, "election-1", voter, payload, int(time.time() * 1000), key.public_key, ""
     )
-    return Transaction(**{**tx.to_dict(), "signature": key.sign(tx.signing_bytes())})
+    return Transaction(**{**tx.to_dict(), "signature": key.sign(tx.signing_bytes)})
 
 
 def call(client: Client, body: Any) -> Any:
