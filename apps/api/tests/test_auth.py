@@ -6,7 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
-from apps.api.tests.conftest import PASSWORD, api_as, assert_error
+from apps.api.tests.conftest import api_as, assert_error
+from apps.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -15,51 +15,11 @@ from django.test import Client
 
 from apps.accounts.models import User
 from apps.elections.models import Election
-from apps.elections.services import VoterRow, add_voters, create_election, open_election
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def no_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("apps.votes.services._schedule_delivery", lambda: None)
 
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
     cache.clear()  # log-in attempt counters live there
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def official(db: None) -> User:
-    return User.objects.create_user("official@example.org", PASSWORD, name="Olga", is_staff=True)
-
-
-@pytest.fixture
-def alice(db: None) -> User:
-    return User.objects.create_user("alice@example.org", PASSWORD, name="Alice")
-
-
-@pytest.fixture
-def bob(db: None) -> User:
-    return User.objects.create_user("bob@example.org", PASSWORD, name="Bob")
-
-
-@pytest.fixture
-def carol(db: None) -> User:
-    return User.objects.create_user("carol@example.org", PASSWORD, name="Carol")
-
-
-@pytest.fixture
-def election(alice: User, bob: User) -> Election:
-    draft = create_election("Board", ["Ada", "Grace", "Linus"], description="Pick one")
-    add_voters(draft, [VoterRow(alice.email), VoterRow(bob.email)])
-    return open_election(draft)
 
 
 def client_for(user: User | None) -> Client:

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import User
-from apps.pages.tests.conftest import PASSWORD, client_for, csrf_post
+from apps.conftest import PASSWORD
+from apps.pages.tests.conftest import client_for, csrf_post
 
 pytestmark = pytest.mark.django_db
 
