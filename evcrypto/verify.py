@@ -7,7 +7,9 @@ per check, `ok   <check> (<detail>)` or `FAIL <check>: <reason>`; exits 0 if and
 check passes. It imports no Django and trusts nothing in the record it can recompute.
 """
 
+import json
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import TypeVar
 from evcrypto.ballot import Ballot, ballot_tracker
 from evcrypto.batch import verify_ballots
 from evcrypto.elgamal import ElectionPublicKey
-from evcrypto.encoding import expect_hash, expect_int, expect_list, expect_object
+from evcrypto.encoding import canonical_json, expect_hash, expect_int, expect_list, expect_object
 from evcrypto.errors import CryptoError
 from evcrypto.group import Group
 from evcrypto.keys import ElectionKey, verify_election_key
@@ -270,12 +272,32 @@ def verify_record(directory: str | Path) -> tuple[CheckResult, ...]:
     return tuple(results)
 
 
+def verify_bundle(path: str | Path) -> tuple[CheckResult, ...]:
+    """Verify a record downloaded as one JSON object (record file name -> its content): the
+    files are written out canonically to a temporary folder and checked like a directory."""
+    try:
+        bundle = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        return (CheckResult("record bundle", False, f"cannot read {path}: {exc}"),)
+    if not isinstance(bundle, dict) or sorted(bundle) != sorted(RECORD_FILES):
+        expected = ", ".join(RECORD_FILES)
+        return (CheckResult("record bundle", False, f"expected exactly the keys {expected}"),)
+    with tempfile.TemporaryDirectory(prefix="evcrypto-record-") as folder:
+        for name in RECORD_FILES:
+            try:
+                (Path(folder) / name).write_bytes(canonical_json(bundle[name]))
+            except CryptoError as error:
+                return (CheckResult("record bundle", False, f"{name}: {error}"),)
+        return verify_record(folder)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
-    if len(arguments) != 1 or not Path(arguments[0]).is_dir():
-        print("usage: python -m evcrypto.verify <record-dir>", file=sys.stderr)
+    if len(arguments) != 1 or not Path(arguments[0]).exists():
+        print("usage: python -m evcrypto.verify <record-dir | record.json>", file=sys.stderr)
         return 2
-    results = verify_record(arguments[0])
+    target = Path(arguments[0])
+    results = verify_record(target) if target.is_dir() else verify_bundle(target)
     for result in results:
         print(result.line())
     return 0 if all(result.passed for result in results) else 1

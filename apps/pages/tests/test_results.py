@@ -3,6 +3,8 @@ height and the election record to download."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from apps.accounts.models import User
@@ -34,15 +36,18 @@ def test_after_the_tally_counts_chart_proof_and_height_are_shown(
 def test_the_election_record_verifies_with_evcrypto(
     alice: User, tallied: Election, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    from evcrypto.encoding import canonical_json
     from evcrypto.verify import main as verify_main
 
     response = client_for(alice).get(f"/elections/{tallied.pk}/record.json")
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    for name, value in response.json().items():
-        (tmp_path / name).write_bytes(canonical_json(value))
-    assert verify_main([str(tmp_path)]) == 0
+    download = tmp_path / "record.json"
+    download.write_bytes(response.content)
+    assert verify_main([str(download)]) == 0  # the file exactly as downloaded
+    tampered = response.json()
+    tampered["results.json"]["results"][0]["votes"] += 1
+    download.write_text(json.dumps(tampered))
+    assert verify_main([str(download)]) == 1
 
 
 def test_the_record_is_refused_before_the_tally(alice: User, election: Election) -> None:
