@@ -32,7 +32,7 @@ from coincurve import PublicKey
 
 # PublicKey has no negation method; the bundled libsecp256k1 binding has one (0.3 µs, against
 # ~5 µs for re-parsing a point with the other y parity).
-from coincurve._libsecp256k1 import ffi, lib  # type: ignore[import-not-found]
+from coincurve._libsecp256k1 import ffi, lib
 from coincurve.context import GLOBAL_CONTEXT
 
 from evcrypto.encoding import hex_bytes
@@ -418,9 +418,9 @@ def _bucket_multi_mul(terms: Sequence[tuple[Element, int]]) -> Element:
 
 
 def _horner_over_bits(by_bit: list[list[object]]) -> _SecpPoint:
-    total = None
+    total: object = None
     for pointers in reversed(by_bit):
-        parts = [] if total is None else [total, total]
+        parts: list[object] = [] if total is None else [total, total]
         if pointers:
             bit_sum = _combine_pointers(pointers) if len(pointers) > 1 else pointers[0]
             if bit_sum is not None:

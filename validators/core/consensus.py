@@ -76,7 +76,8 @@ class ConsensusConfig:
     def round_timeout_ms(self, round_: int) -> int:
         if round_ == 0:
             return self.interval_ms
-        return min(self.interval_ms * 2 ** (round_ - 1), 6 * self.interval_ms)
+        backoff: int = self.interval_ms * 2 ** (round_ - 1)
+        return min(backoff, 6 * self.interval_ms)
 
 
 @dataclass(frozen=True)

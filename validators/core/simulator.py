@@ -222,7 +222,7 @@ class Simulation:
             self.at(0, node_starter(self, node))
             self.at(offset, ticker(self, node))
         for crash in self.scenario.crashes:
-            self.at(crash.start_ms, lambda n=crash.node: self.nodes[n].crash())
+            self.at(crash.start_ms, self.nodes[crash.node].crash)
             if crash.end_ms < self.scenario.duration_ms:
                 self.at(crash.end_ms, node_starter(self, self.nodes[crash.node]))
         self.at(0, self._submit_transactions)
@@ -387,7 +387,7 @@ def safety_violations(sim: Simulation) -> list[str]:
 
 def _identical_certificates(sim: Simulation) -> list[str]:
     """Below every node's head, each block's stored certificate is the one its child names."""
-    seen: dict[int, tuple] = {}
+    seen: dict[int, tuple[str, ...]] = {}
     problems = []
     for node in sim.nodes.values():
         for committed in node.chain.blocks[:-1]:
