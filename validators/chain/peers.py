@@ -6,6 +6,7 @@ and keys always come from genesis.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -38,9 +39,11 @@ def peer_urls(exclude: str) -> dict[str, str]:
     return urls
 
 
-def post_json(url: str, body: Any) -> None:
+def post_json(url: str, body: bytes) -> None:
+    """POST an already encoded JSON body."""
+    headers = {"Content-Type": "application/json"}
     try:
-        response = _session().post(url, json=body, timeout=SEND_TIMEOUT)
+        response = _session().post(url, data=body, headers=headers, timeout=SEND_TIMEOUT)
         if response.status_code >= 400:
             log.info(
                 "peer refused url=%s status=%s body=%s",
@@ -53,8 +56,10 @@ def post_json(url: str, body: Any) -> None:
 
 
 def send_later(urls: list[str], path: str, body: Any) -> list:
-    """Queue a POST to each URL; returns the futures (callers usually ignore them)."""
-    return [_pool.submit(post_json, url + path, body) for url in urls]
+    """Queue a POST to each URL; returns the futures (callers usually ignore them). The body
+    is encoded once for all peers (a proposal is megabytes)."""
+    encoded = json.dumps(body, separators=(",", ":")).encode()
+    return [_pool.submit(post_json, url + path, encoded) for url in urls]
 
 
 def fetch_json(url: str, params: dict[str, Any]) -> Any:
