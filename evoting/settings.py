@@ -225,3 +225,18 @@ CELERY_BEAT_SCHEDULE = {
 # E-mail (password reset): printed to the console unless a real backend is configured.
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "evoting@localhost")
+
+
+def _cache() -> dict[str, object]:
+    """Shared by every web worker and the Celery worker (log-in attempt limits, delivery
+    coalescing): Redis when configured, else files under var/ (no server to install)."""
+    redis_url = envstr("REDIS_URL")
+    if redis_url:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+
+
+CACHES = {"default": _cache()}
