@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -176,16 +177,25 @@ class KnownTransactions:
 def _known_transactions(txs: list[Transaction]) -> KnownTransactions:
     """Ids and voters among txs already on chain or in the mempool (two queries each)."""
     ids = [tx.tx_id for tx in txs]
-    wanted = {(tx.election_id, tx.voter_pseudonym) for tx in txs}
     tx_ids: set[str] = set()
     voters: set[tuple[str, str]] = set()
     for model in (ChainTransaction, MempoolTransaction):
         tx_ids.update(model.objects.filter(tx_id__in=ids).values_list("tx_id", flat=True))
-        rows = model.objects.filter(
-            election_id__in={e for e, _ in wanted}, voter_pseudonym__in={v for _, v in wanted}
-        ).values_list("election_id", "voter_pseudonym")
-        voters.update(pair for pair in rows if pair in wanted)
+        voters.update(rows_of_voters(model, txs))
     return KnownTransactions(tx_ids, voters)
+
+
+def rows_of_voters(
+    model: type[ChainTransaction] | type[MempoolTransaction], txs: Iterable[Transaction]
+) -> dict[tuple[str, str], int]:
+    """(election id, voter pseudonym) -> row id, for rows holding a voter of `txs`.
+
+    One query on both columns; the pairs themselves are matched here."""
+    wanted = {(tx.election_id, tx.voter_pseudonym) for tx in txs}
+    rows = model.objects.filter(
+        election_id__in={e for e, _ in wanted}, voter_pseudonym__in={v for _, v in wanted}
+    ).values_list("id", "election_id", "voter_pseudonym")
+    return {(e, v): i for i, e, v in rows if (e, v) in wanted}
 
 
 # ----------------------------------------------------------------------------- the chain
@@ -199,11 +209,7 @@ class BlockIndex(ChainIndex):
         self.tx_ids = set(
             ChainTransaction.objects.filter(tx_id__in=ids).values_list("tx_id", flat=True)
         )
-        wanted = {(tx.election_id, tx.voter_pseudonym) for tx in txs}
-        rows = ChainTransaction.objects.filter(
-            election_id__in={e for e, _ in wanted}, voter_pseudonym__in={v for _, v in wanted}
-        ).values_list("election_id", "voter_pseudonym")
-        self.voters = {pair for pair in rows if pair in wanted}
+        self.voters = set(rows_of_voters(ChainTransaction, txs))
 
     def has_transaction(self, tx_id: str) -> bool:
         return tx_id in self.tx_ids
@@ -280,11 +286,8 @@ def store_committed_block(committed: CommittedBlock) -> bool:
 def _drop_from_mempool(txs: tuple[Transaction, ...]) -> None:
     """Remove committed transactions and any rival ballot of the same voters."""
     MempoolTransaction.objects.filter(tx_id__in=[tx.tx_id for tx in txs]).delete()
-    wanted = {(tx.election_id, tx.voter_pseudonym) for tx in txs}
-    rivals = MempoolTransaction.objects.filter(
-        election_id__in={e for e, _ in wanted}, voter_pseudonym__in={v for _, v in wanted}
-    ).values_list("id", "election_id", "voter_pseudonym")
-    MempoolTransaction.objects.filter(id__in=[i for i, e, v in rivals if (e, v) in wanted]).delete()
+    rivals = rows_of_voters(MempoolTransaction, txs)
+    MempoolTransaction.objects.filter(id__in=list(rivals.values())).delete()
 
 
 def update_certificate(height: int, certificate: tuple[Vote, ...]) -> None:
