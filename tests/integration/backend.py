@@ -10,7 +10,16 @@ from typing import Any
 
 import requests
 
-from tests.integration.cluster import BIN, REPO, Cluster, free_port, kill_group, wait_until
+from tests.integration.cluster import (
+    BIN,
+    REPO,
+    Cluster,
+    free_port,
+    kill_group,
+    on_postgres_server,
+    postgres_url,
+    wait_until,
+)
 
 STAFF_EMAIL = "official@example.org"
 STAFF_PASSWORD = "official-password-1"
@@ -50,9 +59,8 @@ class Backend:
             }
         )
         if os.environ.get("DATABASE_URL"):
-            base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
             self.database = f"evt_{self.cluster.run_id}_backend"
-            env["DATABASE_URL"] = f"{base}/{self.database}"
+            env["DATABASE_URL"] = postgres_url(self.database)
         if os.environ.get("REDIS_URL"):
             env["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
         return env
@@ -121,23 +129,16 @@ class Backend:
         )
 
     def _create_database(self) -> None:
-        import psycopg
-
-        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.database}"')
-            conn.execute(f'CREATE DATABASE "{self.database}"')
+        on_postgres_server(
+            f'DROP DATABASE IF EXISTS "{self.database}"', f'CREATE DATABASE "{self.database}"'
+        )
 
     def stop(self) -> None:
         for process in (self.web, self.worker):
             if process is not None:
                 kill_group(process)
         if self.database:
-            import psycopg
-
-            base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            on_postgres_server(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
     @property
     def url(self) -> str:

@@ -49,6 +49,20 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str, every: f
         time.sleep(every)
 
 
+def postgres_url(database: str) -> str:
+    """The URL of `database` on the server DATABASE_URL names (each run makes its own)."""
+    return f"{os.environ['DATABASE_URL'].rsplit('/', 1)[0]}/{database}"
+
+
+def on_postgres_server(*statements: str) -> None:
+    """Run statements such as CREATE/DROP DATABASE on the DATABASE_URL server."""
+    import psycopg
+
+    with psycopg.connect(postgres_url("postgres"), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
 def kill_group(process: subprocess.Popen) -> None:
     """SIGKILL the process and everything in its session (gunicorn workers, the beat child),
     even when the leader itself has already exited."""
@@ -154,8 +168,7 @@ class Cluster:
         if node_id:
             env["NODE_ID"] = node_id
             if os.environ.get("DATABASE_URL"):
-                base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-                env["NODE_DATABASE_URL"] = f"{base}/evt_{self.run_id}_{node_id.replace('-', '_')}"
+                env["NODE_DATABASE_URL"] = postgres_url(self.node_database(node_id))
             if os.environ.get("REDIS_URL"):
                 env["CELERY_BROKER_URL"] = os.environ["REDIS_URL"]
         env.update(extra or {})
@@ -259,15 +272,13 @@ class Cluster:
         if os.environ.get("DATABASE_URL"):
             self._drop_databases()
 
-    def _drop_databases(self) -> None:
-        import psycopg
+    def node_database(self, node_id: str) -> str:
+        return f"evt_{self.run_id}_{node_id.replace('-', '_')}"
 
-        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            for node_id in self.nodes:
-                conn.execute(
-                    f'DROP DATABASE IF EXISTS "evt_{self.run_id}_{node_id.replace("-", "_")}"'
-                )
+    def _drop_databases(self) -> None:
+        on_postgres_server(
+            *(f'DROP DATABASE IF EXISTS "{self.node_database(n)}"' for n in self.nodes)
+        )
 
     # ------------------------------------------------------------------ talking to nodes
 

@@ -7,7 +7,6 @@ delivery and receipts twice a second, health every second).
 from __future__ import annotations
 
 import base64
-import os
 import random
 import sqlite3
 import threading
@@ -22,7 +21,7 @@ import pytest
 import requests
 
 from tests.integration.backend import ApiSession, Backend
-from tests.integration.cluster import Cluster, wait_until
+from tests.integration.cluster import Cluster, postgres_url, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -155,21 +154,19 @@ def test_two_hundred_voters_vote_through_a_validator_failure_and_the_tally_is_th
 
 def edit_fallback_row(backend: Backend) -> None:
     """Tamper with the backend's database directly, as an attacker with database access would."""
-    sql = "UPDATE ledger_fallbackblock SET created_at = created_at || '' , previous_hash = %s WHERE id = (SELECT MIN(id) FROM ledger_fallbackblock)"
+    tamper = (
+        "UPDATE ledger_fallbackblock SET previous_hash = {p} "
+        "WHERE id = (SELECT MIN(id) FROM ledger_fallbackblock)"
+    )
+    forged = "f" * 64
     if backend.database:
         import psycopg
 
-        base = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        with psycopg.connect(f"{base}/{backend.database}", autocommit=True) as conn:
-            conn.execute(
-                "UPDATE ledger_fallbackblock SET previous_hash = %s WHERE id = (SELECT MIN(id) FROM ledger_fallbackblock)",
-                ("f" * 64,),
-            )
+        with psycopg.connect(postgres_url(backend.database), autocommit=True) as conn:
+            conn.execute(tamper.format(p="%s"), (forged,))
     else:
         with sqlite3.connect(backend.root / "backend.sqlite3") as conn:
-            conn.execute(
-                sql.replace("%s", "?").replace("created_at = created_at || '' , ", ""), ("f" * 64,)
-            )
+            conn.execute(tamper.format(p="?"), (forged,))
 
 
 def test_with_every_validator_down_votes_are_kept_and_replayed_exactly_once(
