@@ -685,14 +685,8 @@ class ConsensusNode:
             out += self._sign_and_send(
                 Vote(COMMIT, self.state.height, round_, block_hash, self.node_id, "")
             )
-            out += self._check_commit_only(now_ms, round_, block_hash)
+            out += self._check_thresholds(now_ms, round_, block_hash)  # our commit may be the q-th
         return out
-
-    def _check_commit_only(self, now_ms: int, round_: int, block_hash: str) -> list[Action]:
-        commits = self._votes_for(COMMIT, round_, block_hash)
-        if len(commits) >= self.config.quorum:
-            return self._on_quorum_of_commits(now_ms, round_, block_hash, commits)
-        return []
 
     def _on_quorum_of_commits(
         self, now_ms: int, round_: int, block_hash: str, commits: list[Vote]
