@@ -47,3 +47,13 @@ class InvalidBallot(DomainError):
 class InvalidInput(DomainError):
     status = 400
     code = "invalid_input"
+
+
+class DeliveryInProgress(DomainError):
+    status = 409
+    code = "delivery_in_progress"
+
+
+class TallyUnavailable(DomainError):
+    status = 503
+    code = "chain_unavailable"

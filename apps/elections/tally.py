@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.chain.reading import ChainUnavailable, election_chain
 from apps.elections import keys
-from apps.elections.errors import DomainError, WrongState
+from apps.elections.errors import DeliveryInProgress, DomainError, TallyUnavailable, WrongState
 from apps.elections.models import Election
 from apps.votes.models import Vote
 from evcrypto import (
@@ -24,16 +24,6 @@ from evcrypto import (
 )
 
 log = logging.getLogger("apps.elections")
-
-
-class DeliveryInProgress(DomainError):
-    status = 409
-    code = "delivery_in_progress"
-
-
-class TallyUnavailable(DomainError):
-    status = 503
-    code = "chain_unavailable"
 
 
 def tally_election(election: Election) -> Election:

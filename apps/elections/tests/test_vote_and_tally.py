@@ -7,7 +7,13 @@ import pytest
 from apps.accounts.models import User
 from apps.chain.reading import ElectionChain
 from apps.elections import tally
-from apps.elections.errors import AlreadyVoted, ElectionNotOpen, InvalidBallot, NotOnRoll
+from apps.elections.errors import (
+    AlreadyVoted,
+    DeliveryInProgress,
+    ElectionNotOpen,
+    InvalidBallot,
+    NotOnRoll,
+)
 from apps.elections.models import Election
 from apps.elections.services import (
     VoterRow,
@@ -86,7 +92,7 @@ def test_the_tally_counts_the_ballots_on_chain(
     cast_choice(election, user("bob@example.org"), [candidates[1].pk])
     votes = list(Vote.objects.all())
     close_election(election)
-    with pytest.raises(tally.DeliveryInProgress):  # neither vote is confirmed yet
+    with pytest.raises(DeliveryInProgress):  # neither vote is confirmed yet
         tally.tally_election(election)
     Vote.objects.update(status=Vote.Status.CONFIRMED, block_height=7)
     chain = ElectionChain(
