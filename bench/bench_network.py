@@ -10,6 +10,7 @@ waits for every one to be committed. Not a test: it prints figures, ending with 
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import tempfile
@@ -52,6 +53,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--interval-ms", type=int, default=1000)
     args = parser.parse_args()
+    # A bench stopped by `timeout` or Ctrl-C still stops its cluster (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="bench-network-") as root:
         cluster = Cluster(Path(root), interval_ms=args.interval_ms)
         try:

@@ -90,7 +90,7 @@ class Cluster:
     root: Path
     size: int = 3
     interval_ms: int = 1000
-    tick_seconds: float = 0.1
+    tick_seconds: float = 0.25
     max_block_txs: int = 5000
     nodes: dict[str, NodeProcesses] = field(default_factory=dict)
     bootnode: subprocess.Popen | None = None

@@ -59,14 +59,24 @@ def node() -> ConsensusNode:
 
 def reset() -> None:
     """Forget the in-memory core (tests; a new one is rebuilt from the database)."""
-    global _node
+    global _node, _last_position
     _node = None
+    _last_position = (-1, -1, 0.0)
+
+
+# The live position (for /health) is written when it changes, else once a second: a write on
+# every tick cost more than the tick itself.
+_last_position: tuple[int, int, float] = (-1, -1, 0.0)
 
 
 def tick() -> None:
+    global _last_position
     core = node()
     carry_out(core, core.on_tick(now_ms()))
-    store.save_live_position(core.height, core.round)
+    height, round_, written = _last_position
+    if (height, round_) != (core.height, core.round) or time.monotonic() - written >= 1.0:
+        store.save_live_position(core.height, core.round)
+        _last_position = (core.height, core.round, time.monotonic())
 
 
 def handle_message(message: Message) -> None:

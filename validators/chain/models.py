@@ -55,7 +55,10 @@ class MempoolTransaction(models.Model):
     tx_hash = models.CharField(max_length=66, unique=True)
     election_id = models.CharField(max_length=128)
     voter_pseudonym = models.CharField(max_length=128)
-    data = models.JSONField()
+    payload = models.TextField()
+    submitted_at_ms = models.PositiveBigIntegerField()
+    submitter_key = models.CharField(max_length=64)
+    signature = models.CharField(max_length=128)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -168,10 +168,10 @@ def _transaction(params: Any) -> dict[str, Any] | None:
     )
     if pending is None:
         return None
-    return {**pending.data, "hash": pending.tx_hash, "blockNumber": None, "blockHash": None}
+    return transaction_json(pending) | {"blockNumber": None, "blockHash": None}
 
 
-def transaction_json(row: ChainTransaction) -> dict[str, Any]:
+def transaction_json(row: ChainTransaction | MempoolTransaction) -> dict[str, Any]:
     return {
         "hash": row.tx_hash,
         "tx_id": row.tx_id,

@@ -150,5 +150,4 @@ def peer_transactions(request: HttpRequest) -> JsonResponse:
         txs = [Transaction.from_dict(item) for item in items]
     except MalformedError as exc:
         return error(400, "malformed_transaction", str(exc))
-    outcomes = store.admit_transactions(txs)
-    return JsonResponse({"admitted": sum(1 for o in outcomes if o is None)})
+    return JsonResponse({"checked": store.admit_gossip(txs)})

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
-from validators.core.encoding import canonical_bytes, canonical_hash, sha256_hex
+from validators.core.encoding import canonical_bytes_of_record, canonical_hash, sha256_hex
 from validators.core.keys import verify_signature
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -46,7 +46,7 @@ class Transaction:
     submitter_key: str
     signature: str
 
-    def signing_dict(self) -> dict[str, Any]:
+    def signing_dict(self) -> dict[str, str | int]:
         return {
             "tx_id": self.tx_id,
             "election_id": self.election_id,
@@ -59,7 +59,7 @@ class Transaction:
     @cached_property
     def signing_bytes(self) -> bytes:
         """Canonical bytes of the signed content, encoded once per object."""
-        return canonical_bytes(self.signing_dict())
+        return canonical_bytes_of_record(self.signing_dict())
 
     @cached_property
     def tx_hash(self) -> str:
@@ -68,6 +68,12 @@ class Transaction:
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.signing_dict(), "signature": self.signature}
+
+    def with_stored_hash(self, tx_hash: str) -> Transaction:
+        """This transaction, taking its hash from a store that computed it when it checked the
+        transaction (a node's own mempool and chain), instead of encoding it again."""
+        self.__dict__["tx_hash"] = tx_hash
+        return self
 
     @classmethod
     def from_dict(cls, data: Any) -> Transaction:
