@@ -82,6 +82,15 @@ class ConsensusState(models.Model):
     updated_at = models.DateTimeField(null=True)
 
 
+class InboundMessage(models.Model):
+    """A large peer message (a proposal carries its whole block) on its way from the web
+    process to the worker. It passes through the node's database as received, instead of
+    being encoded again into a Celery message and decoded twice more there."""
+
+    body = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+
 class Peer(models.Model):
     node_id = models.CharField(max_length=64, unique=True)
     url = models.CharField(max_length=255)

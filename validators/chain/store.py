@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -15,7 +16,13 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from validators.chain.models import Block, ChainTransaction, ConsensusState, MempoolTransaction
+from validators.chain.models import (
+    Block,
+    ChainTransaction,
+    ConsensusState,
+    InboundMessage,
+    MempoolTransaction,
+)
 from validators.core.blocks import (
     Block as CoreBlock,
 )
@@ -379,3 +386,23 @@ def load_durable_state() -> dict | None:
     if row is None:
         return None
     return {**row.durable, "lock_block": row.lock_block}
+
+
+# ----------------------------------------------------------------------------- inbound messages
+
+# A message the worker never took (it was killed between the two steps) is dropped after this.
+INBOUND_MESSAGE_TTL = timedelta(minutes=5)
+
+
+def put_inbound_message(body: str) -> int:
+    return InboundMessage.objects.create(body=body).id
+
+
+def take_inbound_message(message_id: int) -> str | None:
+    """The stored message's body, removed from the store; None if it is gone."""
+    with transaction.atomic():
+        body = InboundMessage.objects.filter(id=message_id).values_list("body", flat=True).first()
+        InboundMessage.objects.filter(
+            models.Q(id=message_id) | models.Q(received_at__lt=timezone.now() - INBOUND_MESSAGE_TTL)
+        ).delete()
+    return body

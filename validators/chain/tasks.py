@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from celery import shared_task
 
-from validators.chain import engine, membership
+from validators.chain import engine, membership, store
 from validators.core.messages import message_from_dict
 
 
@@ -18,6 +19,14 @@ def consensus_tick() -> None:
 @shared_task(ignore_result=True)
 def deliver_message(data: dict[str, Any]) -> None:
     engine.handle_message(message_from_dict(data))
+
+
+@shared_task(ignore_result=True)
+def deliver_stored_message(message_id: int) -> None:
+    """A large message the web process stored as received (see InboundMessage)."""
+    body = store.take_inbound_message(message_id)
+    if body is not None:
+        engine.handle_message(message_from_dict(json.loads(body)))
 
 
 @shared_task(ignore_result=True)

@@ -124,8 +124,25 @@ def peer_message(request: HttpRequest) -> JsonResponse:
     if not signature_valid(store.consensus_config(), message):
         return error(403, "bad_signature", "signature is not by a validator in genesis")
     _note_heard(message.validator)
-    tasks.deliver_message.delay(data)
+    _deliver(request.body, data)
     return JsonResponse({"accepted": True}, status=202)
+
+
+# Messages above this size (proposals with their blocks) reach the worker through the
+# database as received; smaller ones (votes) travel inside the Celery message.
+INLINE_MESSAGE_BYTES = 64 * 1024
+
+
+def _deliver(body: bytes, data: dict[str, Any]) -> None:
+    if len(body) > INLINE_MESSAGE_BYTES:
+        try:
+            text = body.decode()
+        except UnicodeDecodeError:  # JSON in another Unicode encoding: pass it decoded
+            pass
+        else:
+            tasks.deliver_stored_message.delay(store.put_inbound_message(text))
+            return
+    tasks.deliver_message.delay(data)
 
 
 @require_GET

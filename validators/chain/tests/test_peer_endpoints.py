@@ -10,12 +10,13 @@ import pytest
 from django.test import Client
 from pytest_django.fixtures import SettingsWrapper
 
-from validators.chain import engine
-from validators.chain.models import ConsensusState, Evidence
+from validators.chain import engine, store, tasks
+from validators.chain.models import ConsensusState, Evidence, InboundMessage
+from validators.core.blocks import Transaction, build_block
 from validators.core.encoding import canonical_bytes
 from validators.core.genesis import Genesis
 from validators.core.keys import SigningKey
-from validators.core.messages import PREPARE, Vote
+from validators.core.messages import PREPARE, Proposal, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,36 @@ def test_peer_blocks_refuses_a_bad_range(client: Client, network: Genesis) -> No
     response = client.get("/peer/blocks", {"from": "x"})
     assert response.status_code == 400
     assert response.json()["code"] == "bad_range"
+
+
+def test_a_proposal_reaches_the_engine_through_the_database_as_received(
+    client: Client,
+    network: Genesis,
+    settings: SettingsWrapper,
+    submitter: SigningKey,
+    fresh_engine: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    txs = []
+    for i in range(200):  # about 150 kB: above the size that travels inside a Celery message
+        tx = Transaction(f"tx-{i}", "e-1", f"voter-{i}", "b" * 500, 1, submitter.public_key, "")
+        txs.append(Transaction(**{**tx.to_dict(), "signature": submitter.sign(tx.signing_bytes)}))
+    head = store.head()
+    block = build_block(
+        network.chain_id, 1, 0, engine.now_ms(), head.block_hash, "validator-2", tuple(txs)
+    )
+    unsigned = Proposal(1, 0, block, "validator-2", "")
+    key = SigningKey.load(Path(settings.NETWORK_DIR) / "keys" / "validator-2.key")
+    proposal = replace(
+        unsigned, signature=key.sign(canonical_bytes(unsigned.signed_dict(network.chain_id)))
+    )
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.deliver_stored_message, "delay", queued.append)
+
+    response = client.post("/peer/message", proposal.to_dict(), content_type="application/json")
+
+    assert response.status_code == 202
+    assert queued == [InboundMessage.objects.get().id]
+    tasks.deliver_stored_message(queued[0])  # what the worker runs
+    assert not InboundMessage.objects.exists()
+    assert engine.node().state.proposals[0].block_hash == block.block_hash
