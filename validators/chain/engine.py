@@ -81,7 +81,17 @@ def tick() -> None:
 
 def handle_message(message: Message) -> None:
     core = node()
-    carry_out(core, core.on_message(now_ms(), message))
+    started = now_ms()
+    carry_out(core, core.on_message(started, message))
+    if isinstance(message, Proposal):
+        log.info(
+            "proposal handled height=%s round=%s txs=%s age_ms=%s ms=%s",
+            message.height,
+            message.round,
+            message.block.header.tx_count,
+            started - message.block.header.timestamp_ms,
+            now_ms() - started,
+        )
 
 
 def carry_out(core: ConsensusNode, actions: list[Action]) -> None:

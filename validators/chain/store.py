@@ -81,6 +81,7 @@ REJECTION_CODES = {
     "duplicate_transaction": -32003,
     "duplicate_voter": -32004,
     "payload_too_large": -32005,
+    "mempool_full": -32006,
 }
 
 
@@ -92,13 +93,22 @@ def admit_transactions(txs: list[Transaction]) -> list[Rejection | None]:
     """Admit each transaction to the mempool, or say why not (None means admitted).
 
     The whole batch is written in one database transaction; the unique constraints decide
-    between concurrent requests, so a race can never admit two ballots of one voter.
+    between concurrent requests, so a race can never admit two ballots of one voter. Once
+    the mempool is full (MEMPOOL_MAX_BLOCKS), the rest of the batch is refused before its
+    signatures are checked.
     """
     g = genesis()
+    room = settings.MEMPOOL_MAX_BLOCKS * g.max_block_txs - MempoolTransaction.objects.count()
     results: list[Rejection | None] = []
     for tx in txs:
+        if room <= 0:
+            results.append(
+                rejection("mempool_full", "the mempool is full: submit this transaction later")
+            )
+            continue
         error = transaction_error(tx, g.submitter_keys(), g.max_payload_bytes)
         results.append(rejection(*error) if error else None)
+        room -= error is None
     known = _known_transactions([tx for tx, r in zip(txs, results, strict=True) if r is None])
     seen_ids: set[str] = set()
     seen_voters: set[tuple[str, str]] = set()
@@ -127,17 +137,25 @@ def admit_transactions(txs: list[Transaction]) -> list[Rejection | None]:
 
 
 def admit_gossip(txs: list[Transaction]) -> int:
-    """Add transactions a peer passed on; returns how many passed the stateless checks.
+    """Add transactions a peer passed on; returns how many new ones passed the checks.
 
     Each is checked like any other (size, submitter, signature): no peer is trusted. The
-    mempool's unique constraints drop the ones it already holds, and no chain lookup is made
-    here: a proposer drops mempool rows already on chain (`transactions_for_block`), which it
-    must do anyway for rows that raced a commit. This saves four queries per gossiped batch
-    on every peer.
+    ones this node already holds (same hash, on chain or in the mempool) are skipped; for the
+    rest, the mempool's unique constraints decide, and no lookup by id or voter is made: a
+    proposer drops mempool rows already on chain (`transactions_for_block`), which it must
+    do anyway for rows that raced a commit.
     """
     g = genesis()
+    hashes = [tx.tx_hash for tx in txs]
+    held = {
+        *ChainTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True),
+        *MempoolTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True),
+    }
+    # Under load a block often brings a transaction before its gossip does; the block check
+    # verified it then, so it is not verified a second time here.
+    fresh = [tx for tx in txs if tx.tx_hash not in held]
     valid = [
-        tx for tx in txs if transaction_error(tx, g.submitter_keys(), g.max_payload_bytes) is None
+        tx for tx in fresh if transaction_error(tx, g.submitter_keys(), g.max_payload_bytes) is None
     ]
     with transaction.atomic():
         insert_rows(MempoolTransaction, _mempool_rows(valid), ignore_conflicts=True)

@@ -330,6 +330,7 @@ class ConsensusNode:
         self._resume_needed = False
         self._last_broadcast_ms = now_ms
         self._last_fetch_ms = -(10**12)
+        self._load_slack_ms = 0
         self.state = HeightState(head.height + 1, entered_ms=now_ms)
         self.state.round_started_ms = self._round0_target(now_ms)
         if durable:
@@ -393,7 +394,10 @@ class ConsensusNode:
         return self.state.round
 
     def deadline_ms(self) -> int:
-        return self.state.round_started_ms + self.config.round_timeout_ms(self.state.round)
+        timeout = self.config.round_timeout_ms(self.state.round)
+        if self.state.round == 0:
+            timeout += self._load_slack_ms
+        return self.state.round_started_ms + timeout
 
     def on_tick(self, now_ms: int) -> list[Action]:
         out = self._resume(now_ms)
@@ -404,6 +408,17 @@ class ConsensusNode:
             self._last_broadcast_ms = now_ms
             out += self._rebroadcast()
         return out
+
+    def holds_proposal(self, envelope: Proposal) -> bool:
+        """Whether this exact proposal (height, round, block hash) was accepted already, so a
+        host can skip decoding a re-sent copy's transactions. A different block for the same
+        slot is not "held": it must reach on_message, which keeps the evidence."""
+        accepted = self.state.proposals.get(envelope.round)
+        return (
+            envelope.height == self.state.height
+            and accepted is not None
+            and accepted.block_hash == envelope.block_hash
+        )
 
     def on_message(self, now_ms: int, message: Message) -> list[Action]:
         return self._resume(now_ms) + self._handle(now_ms, message)
@@ -431,6 +446,12 @@ class ConsensusNode:
         if not self._resume_needed:
             return []
         self._resume_needed = False
+        if self.state.round == 0:
+            # The height starts once the host has stored the last block: storing thousands of
+            # transactions can take a good part of an interval, and that time is not the next
+            # proposer's to lose.
+            self.state.entered_ms = now_ms
+            self.state.round_started_ms = self._round0_target(now_ms)
         out: list[Action] = []
         future, self._future = self._future, []
         for message in future:
@@ -539,6 +560,14 @@ class ConsensusNode:
         self.state.proposals[proposal.round] = proposal
         self.state.blocks[block_hash] = proposal.block
         self.state.proposal_seen_ms.setdefault(block_hash, now_ms)
+        if proposal.round == self.state.round:
+            # The proposer is alive and its block checked out: the votes get another interval
+            # on top of the round's timeout, counted from here. A big block under load can take
+            # longer than an interval to arrive and check; timing the round out then would
+            # throw that work away and start a round just as heavy. A dead proposer sends
+            # nothing, so the timeouts that bound a crash stay as they were.
+            extended = now_ms + self.config.interval_ms
+            self.state.round_started_ms = max(self.state.round_started_ms, extended)
         out = self._sign_and_send(
             Vote(PREPARE, proposal.height, proposal.round, block_hash, self.node_id, "")
         )
@@ -699,6 +728,12 @@ class ConsensusNode:
     def _finalize(self, now_ms: int, committed: CommittedBlock) -> list[Action]:
         block = committed.block
         seen = self.state.proposal_seen_ms.get(block.block_hash)
+        # Round 0 waits longer by what the last commit took here from proposal to commit (up
+        # to two intervals): under load a proposal takes longer to arrive and check, and a
+        # round change then costs more than waiting. An idle network commits in a fraction of
+        # an interval, so the crash bounds barely move.
+        latency = now_ms - seen if seen is not None else 0
+        self._load_slack_ms = min(max(latency, 0), 2 * self.config.interval_ms)
         self.head = Head(block.height, block.block_hash, block.header.timestamp_ms)
         self.head_round = committed.certificate[0].round
         self.head_commits = {v.validator: v for v in committed.certificate}

@@ -115,6 +115,10 @@ LOGGING = {
 # JSON-RPC bodies above this size are refused (a batch of 5,000 ballots fits).
 RPC_MAX_BODY_BYTES = envint("RPC_MAX_BODY_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = RPC_MAX_BODY_BYTES + 1024
+# eth_sendTransaction answers "mempool full" (-32006, try again later) while the mempool holds
+# this many blocks' worth of transactions: a flood of submissions then waits for commits
+# instead of starving the consensus engine of CPU. Gossip from peers is not limited.
+MEMPOOL_MAX_BLOCKS = envint("MEMPOOL_MAX_BLOCKS", 4)
 
 CELERY_BEAT_SCHEDULE = {
     # The consensus tick: proposing on time, round timeouts, re-sending lost messages.

@@ -209,3 +209,25 @@ def test_receipts_and_lookups_follow_the_transaction(client: Client, submitter: 
         client, {"jsonrpc": "2.0", "id": 5, "method": "eth_getBlockByNumber", "params": ["zz"]}
     )
     assert error_code(bad) == -32602
+
+
+def test_a_full_mempool_refuses_the_rest_of_a_batch(
+    client: Client, submitter: SigningKey, settings: Any
+) -> None:
+    settings.MEMPOOL_MAX_BLOCKS = 1
+    store.genesis.cache_clear()
+    full = store.genesis().max_block_txs
+    txs = [signed_tx(submitter, f"voter-{i}", f"tx-{i}") for i in range(full + 2)]
+    assert store.admit_transactions(txs[:full]) == [None] * full
+
+    answers = call(
+        client,
+        [
+            {"jsonrpc": "2.0", "id": i, "method": "eth_sendTransaction", "params": [tx.to_dict()]}
+            for i, tx in enumerate(txs[full:])
+        ],
+    )
+
+    assert [error_code(a) for a in answers] == [-32006, -32006]
+    assert answers[0]["error"]["data"] == {"reason": "mempool_full"}
+    assert MempoolTransaction.objects.count() == full

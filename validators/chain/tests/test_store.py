@@ -62,7 +62,7 @@ def test_gossip_adds_only_transactions_that_pass_the_checks(submitter: SigningKe
     rival = signed_tx(submitter, "voter-a", "tx-3")  # the voter of tx-1 again
 
     assert store.admit_gossip([good, forged]) == 1
-    assert store.admit_gossip([good, rival]) == 2  # both check out; the mempool keeps one
+    assert store.admit_gossip([good, rival]) == 1  # tx-1 is held already; tx-3 checks out
 
     assert list(MempoolTransaction.objects.values_list("tx_id", flat=True)) == ["tx-1"]
 
@@ -75,3 +75,14 @@ def test_a_stored_transaction_keeps_its_fields_and_hash(submitter: SigningKey) -
 
     assert proposed == tx
     assert proposed.tx_hash == Transaction(**tx.to_dict()).tx_hash
+
+
+def test_gossip_skips_transactions_already_on_chain(submitter: SigningKey) -> None:
+    tx = signed_tx(submitter, "voter-a", "tx-1")
+    block = build_block(
+        store.genesis().chain_id, 1, 0, 1000, store.head().block_hash, "validator-2", (tx,)
+    )
+    store.store_committed_block(CommittedBlock(block, ()))
+
+    assert store.admit_gossip([tx]) == 0
+    assert not MempoolTransaction.objects.exists()

@@ -198,3 +198,19 @@ def test_genesis_quorum_outside_the_safe_range_is_refused(quorum: int) -> None:
     }
     with pytest.raises(GenesisError):
         genesis_from_dict(document)
+
+
+def test_a_node_holds_only_the_exact_proposal_it_accepted() -> None:
+    node = make_node()
+    first = proposal()
+    assert not node.holds_proposal(first)
+    node.on_message(NOW, first)
+    assert node.holds_proposal(first)
+    assert not node.holds_proposal(proposal(timestamp=1001))  # another block, same slot
+
+
+def test_an_accepted_proposal_gives_the_votes_an_interval_from_acceptance() -> None:
+    node = make_node()
+    before = node.deadline_ms()
+    node.on_message(before - 1, proposal())  # accepted just before the round would time out
+    assert node.deadline_ms() >= before - 1 + CONFIG.interval_ms
