@@ -97,7 +97,7 @@ def run(cluster: Cluster, total: int, batch: int) -> None:
                 pending = [pending[j] for j in full]
                 if pending:
                     retries[0] += len(pending)
-                    time.sleep(0.2)
+                    time.sleep(0.5)
 
     started = time.time()
     threads = [threading.Thread(target=submit, args=(w,)) for w in range(len(nodes))]
