@@ -14,6 +14,7 @@ from validators.core.consensus import (
     EvidenceFound,
     Head,
     Rejected,
+    RoundChanged,
     Send,
 )
 from validators.core.encoding import canonical_bytes
@@ -214,3 +215,29 @@ def test_an_accepted_proposal_gives_the_votes_an_interval_from_acceptance() -> N
     before = node.deadline_ms()
     node.on_message(before - 1, proposal())  # accepted just before the round would time out
     assert node.deadline_ms() >= before - 1 + CONFIG.interval_ms
+
+
+def test_round_zero_counts_from_when_the_host_stored_the_last_block() -> None:
+    block_hash = block_by("v1").block_hash
+    node = make_node("v1")  # not the proposer at height 2 (v2 is)
+    node.on_block(NOW, committed((commit_vote("v0", block_hash), commit_vote("v1", block_hash))))
+    stored = NOW + 5 * CONFIG.interval_ms  # the host took five intervals to store the block
+
+    actions = node.on_tick(stored)
+
+    assert not any(isinstance(a, RoundChanged) for a in actions)
+    assert (node.height, node.round, node.deadline_ms()) == (2, 0, stored + CONFIG.interval_ms)
+
+
+def test_round_zero_waits_longer_by_the_last_commit_latency() -> None:
+    node = make_node("v0")  # not the proposer at height 2 (v2 is)
+    first = proposal()
+    node.on_message(NOW, first)  # prepared by v0 itself
+    node.on_message(NOW + 100, sign(Vote(PREPARE, 1, 0, first.block_hash, "v2", "")))
+    committed_at = NOW + 700
+    actions = node.on_message(committed_at, sign(Vote(COMMIT, 1, 0, first.block_hash, "v2", "")))
+    assert any(isinstance(a, CommitBlock) for a in actions)
+
+    node.on_tick(committed_at)  # the host stored the block
+
+    assert node.deadline_ms() == committed_at + CONFIG.interval_ms + 700
