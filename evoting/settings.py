@@ -136,6 +136,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_ATTEMPTS_PER_WINDOW = envint("LOGIN_ATTEMPTS_PER_WINDOW", 5)
 LOGIN_ATTEMPT_WINDOW_SECONDS = envint("LOGIN_ATTEMPT_WINDOW_SECONDS", 300)
+# An API bearer token stops working this long after it was issued; logging in again then
+# issues a new one. POST /api/auth/logout ends it sooner.
+API_TOKEN_TTL_SECONDS = envint("API_TOKEN_TTL_SECONDS", 12 * 3600)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -35,6 +35,7 @@ router.register("elections", elections.ElectionViewSet, basename="election")
 app_name = "api"
 urlpatterns = [
     re_path(r"^auth/login/?$", auth.login, name="login"),
+    re_path(r"^auth/logout/?$", auth.logout, name="logout"),
     re_path(r"^auth/profile/?$", auth.profile, name="profile"),
     re_path(r"^votes/public-keys/?$", votes.public_keys, name="public-keys"),
     re_path(r"^votes/check/?$", votes.check, name="check"),

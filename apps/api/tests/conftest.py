@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -25,6 +26,11 @@ from apps.accounts.models import User
 from apps.elections.models import Candidate, Election
 from apps.votes.services import voter_pseudonym
 from evcrypto import ElectionKey, ballot_to_json, encrypt_ballot
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    cache.clear()  # log-in attempt counters live there
 
 
 def candidates(election: Election) -> list[Candidate]:

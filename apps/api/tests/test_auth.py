@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -109,3 +114,62 @@ def test_a_bad_token_does_not_stop_anyone_logging_in(alice: User) -> None:
         "/api/auth/login", {"email": alice.email, "password": PASSWORD}, format="json"
     )
     assert response.status_code == 200
+
+
+def bearer(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_logging_out_ends_the_token(alice: User) -> None:
+    token = log_in("alice@example.org", PASSWORD).json()["access_token"]
+    assert bearer(token).post("/api/auth/logout").status_code == 204
+    assert_error(bearer(token).get("/api/auth/profile"), 401, "authentication_failed")
+    assert log_in("alice@example.org", PASSWORD).json()["access_token"] != token
+
+
+def test_logging_out_needs_a_token(db: None) -> None:
+    assert_error(APIClient().post("/api/auth/logout"), 401, "not_authenticated")
+
+
+def test_an_expired_token_is_refused_and_a_new_log_in_issues_another(
+    alice: User, settings: Any
+) -> None:
+    token = log_in("alice@example.org", PASSWORD).json()["access_token"]
+    issued = Token.objects.get(key=token)
+    issued.created -= timedelta(seconds=settings.API_TOKEN_TTL_SECONDS + 1)
+    issued.save()
+
+    assert_error(bearer(token).get("/api/auth/profile"), 401, "token_expired")
+    fresh = log_in("alice@example.org", PASSWORD).json()["access_token"]
+    assert fresh != token
+    assert bearer(fresh).get("/api/auth/profile").status_code == 200
+
+
+def test_a_log_in_that_finds_its_token_expired_issues_a_new_one(alice: User, settings: Any) -> None:
+    token = log_in("alice@example.org", PASSWORD).json()["access_token"]
+    Token.objects.filter(key=token).update(
+        created=timezone.now() - timedelta(seconds=settings.API_TOKEN_TTL_SECONDS + 1)
+    )
+    assert log_in("alice@example.org", PASSWORD).json()["access_token"] != token
+
+
+def test_the_sixth_failed_log_in_is_a_429_even_with_the_right_password(
+    alice: User, settings: Any
+) -> None:
+    for _ in range(settings.LOGIN_ATTEMPTS_PER_WINDOW):
+        assert_error(log_in("alice@example.org", "guess"), 401, "invalid_credentials")
+    response = log_in("alice@example.org", PASSWORD)
+    assert_error(response, 429, "throttled")
+    assert response["Retry-After"] == str(settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
+    assert not Token.objects.filter(user=alice).exists()
+
+
+def test_a_successful_log_in_clears_the_failures(alice: User, settings: Any) -> None:
+    for _ in range(settings.LOGIN_ATTEMPTS_PER_WINDOW - 1):
+        log_in("alice@example.org", "guess")
+    assert log_in("alice@example.org", PASSWORD).status_code == 200
+    for _ in range(settings.LOGIN_ATTEMPTS_PER_WINDOW - 1):
+        log_in("alice@example.org", "guess")
+    assert log_in("alice@example.org", PASSWORD).status_code == 200

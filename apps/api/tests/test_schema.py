@@ -9,6 +9,7 @@ pytestmark = pytest.mark.django_db
 
 ENDPOINTS = {
     "/api/auth/login/": {"post"},
+    "/api/auth/logout/": {"post"},
     "/api/auth/profile/": {"get"},
     "/api/elections/": {"get", "post"},
     "/api/elections/active/": {"get"},

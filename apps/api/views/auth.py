@@ -1,16 +1,19 @@
-"""Log in for a bearer token; see who the token belongs to."""
+"""Log in for a bearer token, log out, see who the token belongs to."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.throttle import clear_login_failures, login_blocked, record_login_failure
+from apps.api.authentication import expired
 from apps.api.serializers import LoginInput, ProfileOutput, TokenOutput
 
 
@@ -27,18 +30,34 @@ class InvalidCredentials(APIException):
 @authentication_classes([])
 @permission_classes([AllowAny])
 def login(request: Request) -> Response:
-    """Exchange e-mail and password for a token (the same token until it is deleted)."""
+    """Exchange e-mail and password for a token: the same token until it expires or its
+    holder logs out. After LOGIN_ATTEMPTS_PER_WINDOW failures for one (client IP, e-mail),
+    counted with the log-in page's, the answer is 429 until the window ends."""
     serializer = LoginInput(data=request.data)
     serializer.is_valid(raise_exception=True)
+    email = serializer.validated_data["email"].strip().lower()
+    if login_blocked(request._request, email):
+        raise Throttled(wait=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
     user = authenticate(
-        request._request,
-        email=serializer.validated_data["email"].strip().lower(),
-        password=serializer.validated_data["password"],
+        request._request, email=email, password=serializer.validated_data["password"]
     )
     if user is None:
+        record_login_failure(request._request, email)
         raise InvalidCredentials()
-    token, _ = Token.objects.get_or_create(user=user)
+    clear_login_failures(request._request, email)
+    token, created = Token.objects.get_or_create(user=user)
+    if not created and expired(token):
+        token.delete()
+        token = Token.objects.create(user=user)
     return Response({"access_token": token.key, "token_type": "bearer"})
+
+
+@extend_schema(request=None, responses={204: None}, tags=["auth"])
+@api_view(["POST"])
+def logout(request: Request) -> Response:
+    """End this bearer token now; log in again for a new one."""
+    Token.objects.filter(key=request.auth.key).delete()
+    return Response(status=204)
 
 
 @extend_schema(responses=ProfileOutput, tags=["auth"])

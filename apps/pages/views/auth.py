@@ -10,8 +10,8 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from apps.accounts.throttle import clear_login_failures, login_blocked, record_login_failure
 from apps.pages.forms import EmailLoginForm
-from apps.pages.throttle import clear_login_failures, login_blocked, record_login_failure
 
 log = logging.getLogger("apps.pages")
 

@@ -1,5 +1,6 @@
 """Log-in attempt limits: at most N failed attempts per (client IP, e-mail) in a time window,
-counted in Django's cache. A fixed window is enough to stop password guessing here."""
+counted in Django's cache. A fixed window is enough to stop password guessing here. The pages'
+log-in form and the API's POST /api/auth/login share one count."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.http import HttpRequest
 def _key(request: HttpRequest, email: str) -> str:
     ip = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(f"{ip}|{email.strip().lower()}".encode()).hexdigest()
-    return f"pages:login-failures:{digest}"
+    return f"accounts:login-failures:{digest}"
 
 
 def login_blocked(request: HttpRequest, email: str) -> bool:
