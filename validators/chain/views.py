@@ -140,7 +140,7 @@ def _deliver(body: bytes, data: dict[str, Any]) -> None:
         except UnicodeDecodeError:  # JSON in another Unicode encoding: pass it decoded
             pass
         else:
-            tasks.deliver_stored_message.delay(store.put_inbound_message(text))
+            tasks.deliver_stored_message.delay_on_commit(store.put_inbound_message(text))
             return
     tasks.deliver_message.delay(data)
 

@@ -103,7 +103,7 @@ def test_a_proposal_reaches_the_engine_through_the_database_as_received(
         unsigned, signature=key.sign(canonical_bytes(unsigned.signed_dict(network.chain_id)))
     )
     queued: list[int] = []
-    monkeypatch.setattr(tasks.deliver_stored_message, "delay", queued.append)
+    monkeypatch.setattr(tasks.deliver_stored_message, "delay_on_commit", queued.append)
 
     response = client.post("/peer/message", proposal.to_dict(), content_type="application/json")
 
