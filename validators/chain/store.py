@@ -92,11 +92,23 @@ def rejection(name: str, message: str) -> Rejection:
 def admit_transactions(txs: list[Transaction]) -> list[Rejection | None]:
     """Admit each transaction to the mempool, or say why not (None means admitted).
 
-    The whole batch is written in one database transaction; the unique constraints decide
-    between concurrent requests, so a race can never admit two ballots of one voter. Once
-    the mempool is full (MEMPOOL_MAX_BLOCKS), the rest of the batch is refused before its
-    signatures are checked.
+    1. Stateless checks (size, submitter, signature), while the mempool has room; once it is
+       full (MEMPOOL_MAX_BLOCKS) the rest of the batch is refused before its signatures are
+       checked.
+    2. Duplicates: an id or a voter already on chain, in the mempool or earlier in the batch.
+    3. The rest is written in one database transaction; the unique constraints decide between
+       concurrent requests, so a race can never admit two ballots of one voter.
     """
+    results = _checked_while_there_is_room(txs)
+    fresh = _not_known(txs, results)
+    for i in _insert_mempool(list(fresh.values())):
+        results[list(fresh)[i]] = rejection(
+            "duplicate_transaction", f"transaction {txs[list(fresh)[i]].tx_id} raced another"
+        )
+    return results
+
+
+def _checked_while_there_is_room(txs: list[Transaction]) -> list[Rejection | None]:
     g = genesis()
     room = settings.MEMPOOL_MAX_BLOCKS * g.max_block_txs - MempoolTransaction.objects.count()
     results: list[Rejection | None] = []
@@ -109,6 +121,12 @@ def admit_transactions(txs: list[Transaction]) -> list[Rejection | None]:
         error = transaction_error(tx, g.submitter_keys(), g.max_payload_bytes)
         results.append(rejection(*error) if error else None)
         room -= error is None
+    return results
+
+
+def _not_known(txs: list[Transaction], results: list[Rejection | None]) -> dict[int, Transaction]:
+    """index -> transaction for those that passed so far and are new; marks the duplicates
+    in `results`."""
     known = _known_transactions([tx for tx, r in zip(txs, results, strict=True) if r is None])
     seen_ids: set[str] = set()
     seen_voters: set[tuple[str, str]] = set()
@@ -129,11 +147,7 @@ def admit_transactions(txs: list[Transaction]) -> list[Rejection | None]:
             fresh[i] = tx
         seen_ids.add(tx.tx_id)
         seen_voters.add(voter)
-    for i in _insert_mempool(list(fresh.values())):
-        results[list(fresh)[i]] = rejection(
-            "duplicate_transaction", f"transaction {txs[list(fresh)[i]].tx_id} raced another"
-        )
-    return results
+    return fresh
 
 
 def admit_gossip(txs: list[Transaction]) -> int:
