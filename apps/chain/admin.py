@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from apps.chain.health import refresh_validator_health, validator_health_rows
 from apps.chain.models import ValidatorHealth
+from apps.lib.admin import ReadOnlyModelAdmin
 
 STATUS_COLOURS = {
     ValidatorHealth.Status.HEALTHY: "#2a7d2a",
@@ -35,18 +36,9 @@ def seconds_ago(moment: datetime | None, now: datetime) -> str:
 
 
 @admin.register(ValidatorHealth)
-class ValidatorHealthAdmin(admin.ModelAdmin):
+class ValidatorHealthAdmin(ReadOnlyModelAdmin):
     """The rows are the worker's health checks: read-only, with their lag behind the best
     node from validator_health_rows(). Refreshing polls the validators at once."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         refresh = path(

@@ -32,6 +32,7 @@ from apps.elections.forms import (
 from apps.elections.models import Candidate, Election, RollEntry
 from apps.elections.services import add_voters, close_election, create_election, open_election
 from apps.elections.tally import tally_election
+from apps.lib.admin import ReadOnlyModelAdmin
 
 Verb = Callable[[Election], Election]
 
@@ -329,7 +330,7 @@ class VotedFilter(admin.SimpleListFilter):
 
 
 @admin.register(RollEntry)
-class RollEntryAdmin(admin.ModelAdmin):
+class RollEntryAdmin(ReadOnlyModelAdmin):
     """Who is on each roll and whether they voted: read-only, and never what they chose."""
 
     list_display = ("voter_email", "voter_name", "election", "voted")
@@ -350,12 +351,3 @@ class RollEntryAdmin(admin.ModelAdmin):
     @admin.display(description="voted", boolean=True)
     def voted(self, entry: RollEntry) -> bool:
         return entry.voted_at is not None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -14,10 +14,11 @@ from django.utils.html import format_html_join
 
 from apps.ledger.fallback import check_fallback_chain, entry_ids
 from apps.ledger.models import FallbackBlock
+from apps.lib.admin import ReadOnlyModelAdmin
 
 
 @admin.register(FallbackBlock)
-class FallbackBlockAdmin(admin.ModelAdmin):
+class FallbackBlockAdmin(ReadOnlyModelAdmin):
     list_display = ("index", "created_at", "vote_count", "short_hash", "replayed_at")
     fields = (
         "index",
@@ -29,15 +30,6 @@ class FallbackBlockAdmin(admin.ModelAdmin):
         "votes",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
