@@ -15,6 +15,7 @@ from tests.integration.cluster import (
     REPO,
     Cluster,
     free_port,
+    gunicorn,
     kill_group,
     on_postgres_server,
     postgres_url,
@@ -79,28 +80,15 @@ class Backend:
                 stdout=subprocess.DEVNULL,
             )
         self.port = free_port()
-        self.web = self._spawn(
-            "backend",
-            [
-                str(BIN / "gunicorn"),
-                "evoting.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "8",
-                "--timeout",
-                "60",
-            ],
-            env,
+        self.web = self.cluster.spawn(
+            "backend", gunicorn("evoting.wsgi:application", self.port, timeout=60), env
         )
         self.start_worker()
         wait_until(lambda: requests.get(self.url + "/health", timeout=2).ok, 30, "the backend web")
         return self
 
     def start_worker(self) -> None:
-        self.worker = self._spawn(
+        self.worker = self.cluster.spawn(
             "backend-worker",
             [
                 str(BIN / "celery"),
@@ -120,12 +108,6 @@ class Backend:
                 str(self.root / "beat-schedule"),
             ],
             self.env(),
-        )
-
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = open(self.cluster.root / "logs" / f"{name}.log", "ab")
-        return subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def _create_database(self) -> None:

@@ -85,6 +85,13 @@ class NodeProcesses:
         return f"http://127.0.0.1:{self.port}"
 
 
+def gunicorn(app: str, port: int, threads: int = 8, timeout: int | None = None) -> list[str]:
+    """The command for one gunicorn worker process with `threads` threads on 127.0.0.1."""
+    command = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", "1", "--threads", str(threads)]
+    return command + (["--timeout", str(timeout)] if timeout is not None else [])
+
+
 @dataclass
 class Cluster:
     root: Path
@@ -181,7 +188,8 @@ class Cluster:
         (self.root / "logs").mkdir(parents=True, exist_ok=True)
         return open(self.root / "logs" / f"{name}.log", "ab")
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    def spawn(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
+        """Start a process in its own session, logging to logs/<name>.log under the root."""
         return subprocess.Popen(
             command,
             cwd=REPO,
@@ -194,18 +202,9 @@ class Cluster:
     def _start_bootnode(self) -> None:
         env = self.env(None, {"DJANGO_SETTINGS_MODULE": "validators.bootnode.settings"})
         self._run([str(BIN / "python"), "-m", "django", "migrate", "--noinput", "-v0"], env)
-        self.bootnode = self._spawn(
+        self.bootnode = self.spawn(
             "bootnode",
-            [
-                str(BIN / "gunicorn"),
-                "validators.bootnode.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.bootnode_port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-            ],
+            gunicorn("validators.bootnode.wsgi:application", self.bootnode_port, threads=4),
             env,
         )
 
@@ -214,23 +213,10 @@ class Cluster:
     def start_node(self, node_id: str, extra_env: dict[str, str] | None = None) -> None:
         node = self.nodes[node_id]
         env = self.env(node_id, extra_env)
-        node.web = self._spawn(
-            node_id,
-            [
-                str(BIN / "gunicorn"),
-                "validators.node.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{node.port}",
-                "--workers",
-                "1",
-                "--threads",
-                "8",
-                "--timeout",
-                "60",
-            ],
-            env,
+        node.web = self.spawn(
+            node_id, gunicorn("validators.node.wsgi:application", node.port, timeout=60), env
         )
-        node.worker = self._spawn(
+        node.worker = self.spawn(
             f"{node_id}-worker",
             [
                 str(BIN / "celery"),
