@@ -101,9 +101,10 @@ def admit_transactions(txs: list[Transaction]) -> list[Rejection | None]:
     """
     results = _checked_while_there_is_room(txs)
     fresh = _not_known(txs, results)
+    positions = list(fresh)
     for i in _insert_mempool(list(fresh.values())):
-        results[list(fresh)[i]] = rejection(
-            "duplicate_transaction", f"transaction {txs[list(fresh)[i]].tx_id} raced another"
+        results[positions[i]] = rejection(
+            "duplicate_transaction", f"transaction {txs[positions[i]].tx_id} raced another"
         )
     return results
 

@@ -446,12 +446,11 @@ class ConsensusNode:
         if not self._resume_needed:
             return []
         self._resume_needed = False
-        if self.state.round == 0:
-            # The height starts once the host has stored the last block: storing thousands of
-            # transactions can take a good part of an interval, and that time is not the next
-            # proposer's to lose.
-            self.state.entered_ms = now_ms
-            self.state.round_started_ms = self._round0_target(now_ms)
+        # The height (still in round 0: nothing reaches it before this) starts once the host
+        # has stored the last block: storing thousands of transactions can take a good part of
+        # an interval, and that time is not the next proposer's to lose.
+        self.state.entered_ms = now_ms
+        self.state.round_started_ms = self._round0_target(now_ms)
         out: list[Action] = []
         future, self._future = self._future, []
         for message in future:
