@@ -70,6 +70,27 @@ def test_a_thousand_transactions_commit_within_ten_intervals_on_identical_chains
     assert summary.json()["verification"]["valid"] is True
 
 
+def test_transactions_only_their_proposer_holds_commit_on_every_node(cluster: Cluster) -> None:
+    """A round-0 proposal names its transactions by hash; a node lacking some fetches them
+    from the proposer. Handed to validator-1 as gossip, these reach no other node any
+    other way (gossip is not passed on), so they commit only if fetching works."""
+    key = cluster.submitter()
+    txs = [make_transaction(key, "election-2", f"voter-{i}") for i in range(50)]
+    response = requests.post(
+        cluster.url("validator-1") + "/peer/transactions",
+        json={"transactions": [tx.to_dict() for tx in txs]},
+        timeout=10,
+    )
+    assert response.json() == {"checked": 50}
+    for node_id in cluster.nodes:
+        wait_until(
+            lambda n=node_id: election_tx_count(cluster, n, "election-2") == 50,
+            timeout=10 * INTERVAL,
+            what=f"the 50 transactions committed on {node_id}",
+        )
+    assert chains_identical(cluster, list(cluster.nodes))
+
+
 def test_commits_go_on_with_one_node_killed_and_it_catches_up_on_restart(cluster: Cluster) -> None:
     wait_until(lambda: cluster.height("validator-1") >= 3, 10, "first blocks")
     cluster.kill_node("validator-2")

@@ -11,11 +11,13 @@ import logging
 import os
 import signal
 import time
+from typing import Any
 
 from django.conf import settings
 
 from validators.chain import peers, store
 from validators.chain.models import Evidence
+from validators.core.blocks import Block, MalformedError, Transaction
 from validators.core.consensus import (
     Action,
     CommitBlock,
@@ -28,7 +30,13 @@ from validators.core.consensus import (
     Send,
     UpdateCertificate,
 )
-from validators.core.messages import CommittedBlock, Message, Proposal
+from validators.core.messages import (
+    PROPOSAL,
+    CommittedBlock,
+    Message,
+    Proposal,
+    message_from_dict,
+)
 
 log = logging.getLogger("validators.consensus")
 
@@ -79,6 +87,81 @@ def tick() -> None:
         _last_position = (core.height, core.round, time.monotonic())
 
 
+def deliver(data: dict[str, Any]) -> None:
+    """A peer's message as its web process received it (and checked its signature)."""
+    if data.get("type") != PROPOSAL:
+        handle_message(message_from_dict(data))
+        return
+    envelope = Proposal.envelope_from_dict(data)
+    # A proposer re-sends its proposal each interval until it sees a PREPARE; under load
+    # copies arrive while the first is still being checked. Decoding thousands of
+    # transactions only to drop them is skipped.
+    if node().holds_proposal(envelope):
+        return
+    try:
+        proposal = _decoded_proposal(data, envelope)
+    except MalformedError as exc:
+        log.info(
+            "message rejected from=%s type=PROPOSAL height=%s round=%s reason=malformed: %s",
+            envelope.validator,
+            envelope.height,
+            envelope.round,
+            exc,
+        )
+        return
+    if proposal is not None:
+        handle_message(proposal)
+
+
+def _decoded_proposal(data: dict[str, Any], envelope: Proposal) -> Proposal | None:
+    """The whole proposal; None when a compact one names transactions nobody could give."""
+    hashes = Block.compact_hashes(data.get("block"))
+    if hashes is None:
+        return Proposal.from_dict(data)
+    found = _proposal_transactions(envelope.validator, hashes)
+    missing = len(hashes) - len(found)
+    if missing:
+        # Without a PREPARE from here the proposer sends it again next interval, and a
+        # round change (whose proposals travel in full) follows if the round runs out.
+        log.info(
+            "proposal incomplete from=%s height=%s round=%s missing=%s",
+            envelope.validator,
+            envelope.height,
+            envelope.round,
+            missing,
+        )
+        return None
+    return Proposal.from_dict(data, tuple(found[h] for h in hashes))
+
+
+def _proposal_transactions(proposer: str, hashes: list[str]) -> dict[str, Transaction]:
+    """hash -> transaction for a compact proposal: from this node's tables, and the rest
+    from the proposer. Nothing fetched is trusted: the block check verifies every
+    transaction that is not in this node's mempool, and the header's tx_root the list."""
+    found = store.held_transactions(hashes)
+    missing = [h for h in hashes if h not in found]
+    url = peers.peer_urls(exclude=settings.NODE_ID).get(proposer)
+    if not missing or url is None:
+        return found
+    data = peers.post_for_json(url + "/peer/transactions/lookup", {"hashes": missing})
+    items = data.get("transactions") if isinstance(data, dict) else None
+    wanted = set(missing)
+    for item in items if isinstance(items, list) else []:
+        try:
+            tx = Transaction.from_dict(item)
+        except MalformedError:
+            continue
+        if tx.tx_hash in wanted:
+            found[tx.tx_hash] = tx
+    log.info(
+        "proposal transactions fetched from=%s asked=%s got=%s",
+        proposer,
+        len(missing),
+        len(found) - (len(hashes) - len(missing)),
+    )
+    return found
+
+
 def handle_message(message: Message) -> None:
     core = node()
     started = now_ms()
@@ -114,7 +197,13 @@ def carry_out(core: ConsensusNode, actions: list[Action]) -> None:
 def _send(action: Send) -> None:
     urls = peers.peer_urls(exclude=settings.NODE_ID)
     targets = [urls[action.to]] if action.to else list(urls.values())
-    futures = peers.send_later(targets, "/peer/message", action.message.to_dict())
+    message = action.message
+    # A round-0 block is built from this node's mempool, whose transactions its peers hold
+    # too (gossip), so it travels as hashes; later rounds may re-propose a block this node
+    # does not hold in its tables, and travel in full.
+    compact = isinstance(message, Proposal) and message.round == 0
+    body = message.to_dict(compact=True) if compact else message.to_dict()
+    futures = peers.send_later(targets, "/peer/message", body)
     if isinstance(action.message, Proposal) and os.environ.get("CRASH_AT") == "after_proposal_sent":
         for future in futures:
             future.result()

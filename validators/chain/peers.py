@@ -64,12 +64,21 @@ def send_later(urls: list[str], path: str, body: Any) -> list:
 
 def fetch_json(url: str, params: dict[str, Any]) -> Any:
     """GET JSON from a peer; None when it cannot be had."""
+    return _json_answer("GET", url, params=params)
+
+
+def post_for_json(url: str, body: Any) -> Any:
+    """POST JSON to a peer and return its JSON answer; None when it cannot be had."""
+    return _json_answer("POST", url, json=body)
+
+
+def _json_answer(method: str, url: str, **kwargs: Any) -> Any:
     try:
-        response = _session().get(url, params=params, timeout=(0.5, 10.0))
+        response = _session().request(method, url, timeout=(0.5, 10.0), **kwargs)
         response.raise_for_status()
         return response.json()
     except (requests.RequestException, ValueError) as exc:
-        log.info("peer fetch failed url=%s error=%s", url, exc.__class__.__name__)
+        log.info("peer request failed url=%s error=%s", url, exc.__class__.__name__)
         return None
 
 

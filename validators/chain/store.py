@@ -195,6 +195,18 @@ def stored_transaction(values: Iterable[Any], tx_hash: str) -> Transaction:
     return Transaction(*values).with_stored_hash(tx_hash)
 
 
+def held_transactions(hashes: list[str]) -> dict[str, Transaction]:
+    """hash -> transaction for those of `hashes` this node holds, in its mempool or on chain."""
+    found: dict[str, Transaction] = {}
+    for model in (MempoolTransaction, ChainTransaction):
+        wanted = [h for h in hashes if h not in found]
+        if not wanted:
+            break
+        rows = model.objects.filter(tx_hash__in=wanted).values_list("tx_hash", *TRANSACTION_FIELDS)
+        found.update((row[0], stored_transaction(row[1:], row[0])) for row in rows)
+    return found
+
+
 def _mempool_rows(txs: list[Transaction]) -> list[dict[str, Any]]:
     received_at = timezone.now()
     return [{"tx_hash": tx.tx_hash, "received_at": received_at, **tx.to_dict()} for tx in txs]

@@ -9,4 +9,9 @@ urlpatterns = [
     path("peer/message", views.peer_message, name="peer-message"),
     path("peer/blocks", views.peer_blocks, name="peer-blocks"),
     path("peer/transactions", views.peer_transactions, name="peer-transactions"),
+    path(
+        "peer/transactions/lookup",
+        views.peer_transactions_lookup,
+        name="peer-transactions-lookup",
+    ),
 ]

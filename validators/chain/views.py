@@ -168,3 +168,19 @@ def peer_transactions(request: HttpRequest) -> JsonResponse:
     except MalformedError as exc:
         return error(400, "malformed_transaction", str(exc))
     return JsonResponse({"checked": store.admit_gossip(txs)})
+
+
+@csrf_exempt  # public, like eth_getTransactionByHash: transactions are signed and public
+@require_POST
+def peer_transactions_lookup(request: HttpRequest) -> JsonResponse:
+    """The transactions this node holds (mempool or chain) among the given hashes: peers
+    fill in compact proposals with it."""
+    data = _json_body(request)
+    hashes = data.get("hashes") if isinstance(data, dict) else None
+    if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
+        return error(400, "malformed_lookup", 'expected {"hashes": ["0x...", ...]}')
+    limit = store.genesis().max_block_txs
+    if len(hashes) > limit:
+        return error(400, "too_many_hashes", f"at most {limit} hashes per lookup")
+    found = store.held_transactions(hashes)
+    return JsonResponse({"transactions": [found[h].to_dict() for h in hashes if h in found]})

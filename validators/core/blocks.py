@@ -192,16 +192,40 @@ class Block:
             "parent_certificate": list(self.parent_certificate),
         }
 
+    def to_compact_dict(self) -> dict[str, Any]:
+        """The block naming its transactions by hash: for peers that hold them already."""
+        return {
+            "header": self.header.to_dict(),
+            "tx_hashes": [tx.tx_hash for tx in self.transactions],
+            "parent_certificate": list(self.parent_certificate),
+        }
+
+    @staticmethod
+    def compact_hashes(data: Any) -> list[str] | None:
+        """The transaction hashes of a block in compact form; None for the full form."""
+        if not isinstance(data, dict) or "tx_hashes" not in data:
+            return None
+        hashes = data["tx_hashes"]
+        if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes):
+            raise MalformedError("tx_hashes must be a list of strings")
+        return hashes
+
     @classmethod
-    def from_dict(cls, data: Any) -> Block:
-        if not isinstance(data, dict) or not isinstance(data.get("transactions"), list):
-            raise MalformedError("a block must be an object with a transactions list")
+    def from_dict(cls, data: Any, transactions: tuple[Transaction, ...] | None = None) -> Block:
+        """Decode a block; a compact one's `transactions` are given by the caller, which
+        looked up its `tx_hashes` (the header's tx_root still has to match them)."""
+        if not isinstance(data, dict):
+            raise MalformedError("a block must be a JSON object")
+        if transactions is None:
+            if not isinstance(data.get("transactions"), list):
+                raise MalformedError("a block must be an object with a transactions list")
+            transactions = tuple(Transaction.from_dict(tx) for tx in data["transactions"])
         certificate = data.get("parent_certificate", [])
         if not isinstance(certificate, list) or not all(isinstance(v, dict) for v in certificate):
             raise MalformedError("parent_certificate must be a list of votes")
         return cls(
             header=BlockHeader.from_dict(data.get("header")),
-            transactions=tuple(Transaction.from_dict(tx) for tx in data["transactions"]),
+            transactions=transactions,
             parent_certificate=tuple(certificate),
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from validators.core.blocks import Block, BlockHeader, MalformedError, _int, _text
+from validators.core.blocks import Block, BlockHeader, MalformedError, Transaction, _int, _text
 from validators.core.encoding import canonical_bytes
 
 PROPOSAL = "PROPOSAL"
@@ -156,14 +156,15 @@ class Proposal:
             "hash": self.block.block_hash,
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, compact: bool = False) -> dict[str, Any]:
+        """The wire form; `compact` names the block's transactions by hash only."""
         return {
             "type": PROPOSAL,
             "height": self.height,
             "round": self.round,
             "validator": self.validator,
             "signature": self.signature,
-            "block": self.block.to_dict(),
+            "block": self.block.to_compact_dict() if compact else self.block.to_dict(),
             "round_change_certificate": [rc.to_dict() for rc in self.round_change_certificate],
         }
 
@@ -185,7 +186,8 @@ class Proposal:
         )
 
     @classmethod
-    def from_dict(cls, data: Any) -> Proposal:
+    def from_dict(cls, data: Any, transactions: tuple[Transaction, ...] | None = None) -> Proposal:
+        """Decode a proposal; for a compact one the caller gives the block's transactions."""
         if not isinstance(data, dict) or data.get("type") != PROPOSAL:
             raise MalformedError("not a PROPOSAL object")
         certificate = data.get("round_change_certificate") or []
@@ -194,7 +196,7 @@ class Proposal:
         return cls(
             height=_int(data, "height"),
             round=_int(data, "round"),
-            block=Block.from_dict(data.get("block")),
+            block=Block.from_dict(data.get("block"), transactions),
             validator=_text(data, "validator"),
             signature=_text(data, "signature"),
             round_change_certificate=tuple(RoundChange.from_dict(rc) for rc in certificate),

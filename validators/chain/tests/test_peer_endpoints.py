@@ -81,6 +81,28 @@ def test_peer_blocks_refuses_a_bad_range(client: Client, network: Genesis) -> No
     assert response.json()["code"] == "bad_range"
 
 
+def signed_transactions(submitter: SigningKey, count: int, payload: str) -> list[Transaction]:
+    txs = []
+    for i in range(count):
+        tx = Transaction(f"tx-{i}", "e-1", f"voter-{i}", payload, 1, submitter.public_key, "")
+        txs.append(Transaction(**{**tx.to_dict(), "signature": submitter.sign(tx.signing_bytes)}))
+    return txs
+
+
+def proposal_by_validator_2(
+    settings: SettingsWrapper, network: Genesis, txs: list[Transaction]
+) -> Proposal:
+    head = store.head()
+    block = build_block(
+        network.chain_id, 1, 0, engine.now_ms(), head.block_hash, "validator-2", tuple(txs)
+    )
+    unsigned = Proposal(1, 0, block, "validator-2", "")
+    key = SigningKey.load(Path(settings.NETWORK_DIR) / "keys" / "validator-2.key")
+    return replace(
+        unsigned, signature=key.sign(canonical_bytes(unsigned.signed_dict(network.chain_id)))
+    )
+
+
 def test_a_proposal_reaches_the_engine_through_the_database_as_received(
     client: Client,
     network: Genesis,
@@ -89,19 +111,9 @@ def test_a_proposal_reaches_the_engine_through_the_database_as_received(
     fresh_engine: None,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    txs = []
-    for i in range(200):  # about 150 kB: above the size that travels inside a Celery message
-        tx = Transaction(f"tx-{i}", "e-1", f"voter-{i}", "b" * 500, 1, submitter.public_key, "")
-        txs.append(Transaction(**{**tx.to_dict(), "signature": submitter.sign(tx.signing_bytes)}))
-    head = store.head()
-    block = build_block(
-        network.chain_id, 1, 0, engine.now_ms(), head.block_hash, "validator-2", tuple(txs)
-    )
-    unsigned = Proposal(1, 0, block, "validator-2", "")
-    key = SigningKey.load(Path(settings.NETWORK_DIR) / "keys" / "validator-2.key")
-    proposal = replace(
-        unsigned, signature=key.sign(canonical_bytes(unsigned.signed_dict(network.chain_id)))
-    )
+    # about 150 kB: above the size that travels inside a Celery message
+    txs = signed_transactions(submitter, 200, "b" * 500)
+    proposal = proposal_by_validator_2(settings, network, txs)
     queued: list[int] = []
     monkeypatch.setattr(tasks.deliver_stored_message, "delay_on_commit", queued.append)
 
@@ -111,4 +123,84 @@ def test_a_proposal_reaches_the_engine_through_the_database_as_received(
     assert queued == [InboundMessage.objects.get().id]
     tasks.deliver_stored_message(queued[0])  # what the worker runs
     assert not InboundMessage.objects.exists()
-    assert engine.node().state.proposals[0].block_hash == block.block_hash
+    assert engine.node().state.proposals[0].block_hash == proposal.block_hash
+
+
+def test_a_compact_proposal_is_filled_in_from_the_mempool(
+    network: Genesis, settings: SettingsWrapper, submitter: SigningKey, fresh_engine: None
+) -> None:
+    txs = signed_transactions(submitter, 20, "c" * 100)
+    assert store.admit_transactions(txs) == [None] * 20  # as gossip would have brought them
+    proposal = proposal_by_validator_2(settings, network, txs)
+
+    tasks.deliver_message(proposal.to_dict(compact=True))
+
+    accepted = engine.node().state.proposals[0]
+    assert accepted.block_hash == proposal.block_hash
+    assert accepted.block.transactions == tuple(txs)
+
+
+def test_a_compact_proposal_naming_a_transaction_nobody_gives_is_not_accepted(
+    network: Genesis,
+    settings: SettingsWrapper,
+    submitter: SigningKey,
+    fresh_engine: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    txs = signed_transactions(submitter, 5, "d")
+    store.admit_transactions(txs[:4])  # the fifth never reached this node; its proposer is down
+    proposal = proposal_by_validator_2(settings, network, txs)
+
+    with caplog.at_level("INFO", logger="validators.consensus"):
+        tasks.deliver_message(proposal.to_dict(compact=True))
+
+    assert engine.node().state.proposals == {}
+    assert "proposal incomplete from=validator-2 height=1 round=0 missing=1" in caplog.text
+    assert engine.node().last_signed is None  # no PREPARE for a block it could not check
+
+
+def test_a_compact_proposal_with_a_bad_hash_list_is_logged_and_dropped(
+    network: Genesis,
+    settings: SettingsWrapper,
+    submitter: SigningKey,
+    fresh_engine: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data = proposal_by_validator_2(settings, network, []).to_dict(compact=True)
+    data["block"]["tx_hashes"] = "not a list"
+
+    with caplog.at_level("INFO", logger="validators.consensus"):
+        tasks.deliver_message(data)
+
+    assert engine.node().state.proposals == {}
+    assert "reason=malformed: tx_hashes must be a list of strings" in caplog.text
+
+
+def test_the_lookup_gives_the_transactions_held_among_those_asked_for(
+    client: Client, network: Genesis, submitter: SigningKey
+) -> None:
+    txs = signed_transactions(submitter, 3, "e")
+    store.admit_transactions(txs)
+    asked = [txs[2].tx_hash, "0x" + "00" * 32, txs[0].tx_hash]
+
+    response = client.post(
+        "/peer/transactions/lookup", {"hashes": asked}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"transactions": [txs[2].to_dict(), txs[0].to_dict()]}
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"hashes": "0xab"}, "malformed_lookup"),
+        ({"hashes": [1, 2]}, "malformed_lookup"),
+        ([], "malformed_lookup"),
+        ({"hashes": ["0x00"] * 5001}, "too_many_hashes"),
+    ],
+)
+def test_a_bad_lookup_is_a_400(client: Client, network: Genesis, body: object, code: str) -> None:
+    response = client.post("/peer/transactions/lookup", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == code
