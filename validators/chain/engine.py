@@ -181,7 +181,7 @@ def carry_out(core: ConsensusNode, actions: list[Action]) -> None:
     committed = False
     for action in actions:
         if isinstance(action, Persist):
-            store.save_durable_state(action.state, core.height, core.round)
+            store.save_durable_state(action.state, action.lock_block, core.height, core.round)
         elif isinstance(action, Send):
             _send(action)
         elif isinstance(action, CommitBlock):

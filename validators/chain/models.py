@@ -75,11 +75,20 @@ class ConsensusState(models.Model):
     and the engine's live position for /health."""
 
     durable = models.JSONField(default=dict)
-    # The locked block, written only when the lock changes (it can be megabytes).
-    lock_block = models.JSONField(null=True)
     height = models.PositiveBigIntegerField(default=0)
     round = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(null=True)
+
+
+class LockedBlock(models.Model):
+    """One row: the block the durable state's lock names, written only when the lock changes.
+    Its own row, so the small writes of ConsensusState do not rewrite megabytes each time.
+
+    `block` names the transactions this node holds in its mempool by hash (`tx_hashes`) and
+    carries the rest in full (`not_in_mempool`); rows written before migration 0006 hold the
+    whole block."""
+
+    block = models.JSONField()
 
 
 class InboundMessage(models.Model):

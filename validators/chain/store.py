@@ -21,6 +21,7 @@ from validators.chain.models import (
     ChainTransaction,
     ConsensusState,
     InboundMessage,
+    LockedBlock,
     MempoolTransaction,
 )
 from validators.core.blocks import (
@@ -407,30 +408,77 @@ def committed_blocks_from(height: int, limit: int) -> list[CommittedBlock]:
     return [committed_block(row) for row in rows]
 
 
-def save_durable_state(durable: dict, height: int, round_: int) -> None:
-    """Write the durable consensus state; the lock block only when the core hands one over."""
-    state = dict(durable)
-    fields: dict[str, Any] = {"durable": state, "height": height, "round": round_}
-    if "lock_block" in state:
-        fields["lock_block"] = state.pop("lock_block")
-    fields["updated_at"] = timezone.now()
-    ConsensusState.objects.update_or_create(pk=1, defaults=fields)
+@transaction.atomic
+def save_durable_state(
+    durable: dict, lock_block: CoreBlock | None, height: int, round_: int
+) -> None:
+    """Write the durable consensus state, and the locked block when the core hands one over."""
+    if lock_block is not None:
+        _write_row(LockedBlock, block=_stored_lock_block(lock_block))
+    _write_row(
+        ConsensusState, durable=durable, height=height, round=round_, updated_at=timezone.now()
+    )
 
 
 def save_live_position(height: int, round_: int) -> None:
     """Where the engine is, for /health; also its heartbeat."""
-    updated = ConsensusState.objects.filter(pk=1).update(
-        height=height, round=round_, updated_at=timezone.now()
+    _write_row(ConsensusState, height=height, round=round_, updated_at=timezone.now())
+
+
+def _write_row(model: type[models.Model], **fields: Any) -> None:
+    """Write a one-row table (pk 1) without reading the row first (only the worker writes)."""
+    if not model._default_manager.filter(pk=1).update(**fields):
+        model._default_manager.create(pk=1, **fields)
+
+
+def _stored_lock_block(block: CoreBlock) -> dict[str, Any]:
+    """The locked block, naming by hash the transactions the mempool keeps until a block at
+    this height is stored (which makes the lock moot); the others are kept in full."""
+    hashes = [tx.tx_hash for tx in block.transactions]
+    pooled = set(
+        MempoolTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True)
     )
-    if not updated:
-        ConsensusState.objects.create(pk=1, height=height, round=round_, updated_at=timezone.now())
+    return {
+        **block.to_compact_dict(),
+        "not_in_mempool": [tx.to_dict() for tx in block.transactions if tx.tx_hash not in pooled],
+    }
+
+
+class LockBlockMissing(RuntimeError):
+    """The stored lock names a transaction this node no longer holds."""
 
 
 def load_durable_state() -> dict | None:
     row = ConsensusState.objects.filter(pk=1).first()
     if row is None:
         return None
-    return {**row.durable, "lock_block": row.lock_block}
+    durable = dict(row.durable)
+    if durable.get("lock"):
+        stored = LockedBlock.objects.filter(pk=1).values_list("block", flat=True).first()
+        durable["lock_block"] = _whole_lock_block(stored)
+    return durable
+
+
+def _whole_lock_block(stored: Any) -> Any:
+    """The stored locked block in the whole form the core reads."""
+    hashes = CoreBlock.compact_hashes(stored) if isinstance(stored, dict) else None
+    if hashes is None:
+        return stored  # written whole (before migration 0006), or absent
+    found = held_transactions(hashes)
+    for item in stored["not_in_mempool"]:
+        tx = Transaction.from_dict(item)
+        found.setdefault(tx.tx_hash, tx)
+    missing = [h for h in hashes if h not in found]
+    if missing:
+        raise LockBlockMissing(
+            f"the locked block names {len(missing)} transactions this node does not hold,"
+            f" the first {missing[0]}"
+        )
+    return {
+        "header": stored["header"],
+        "transactions": [found[h].to_dict() for h in hashes],
+        "parent_certificate": stored["parent_certificate"],
+    }
 
 
 # ----------------------------------------------------------------------------- inbound messages

@@ -108,7 +108,11 @@ class Send:
 
 @dataclass(frozen=True)
 class Persist:
+    """Write `state`; `lock_block` comes with it when the lock changes (hosts keep the last
+    one they were given, and hand it back in the durable state as `lock_block`, its dict)."""
+
     state: dict[str, Any]
+    lock_block: Block | None = None
 
 
 @dataclass(frozen=True)
@@ -338,9 +342,9 @@ class ConsensusNode:
 
     # --------------------------------------------------------------- persistence
 
-    def durable_state(self, with_lock_block: bool = False) -> dict[str, Any]:
-        """What must survive a crash. The locked block (megabytes) is included only when the
-        lock changes (`lock_block`); hosts keep the last one they were given."""
+    def durable_state(self) -> dict[str, Any]:
+        """What must survive a crash, but for the locked block itself (megabytes), which
+        `Persist` carries only when the lock changes."""
         lock = self.state.lock
         own = [
             m.to_dict() for (r, phase), m in self.state.sent.items() if phase in (PREPARE, COMMIT)
@@ -358,8 +362,6 @@ class ConsensusNode:
             },
             "own_votes": own,
         }
-        if with_lock_block and lock is not None:
-            state["lock_block"] = lock.block.to_dict()
         return state
 
     def _restore(self, durable: dict[str, Any], now_ms: int) -> None:
@@ -702,7 +704,7 @@ class ConsensusNode:
         lock = self.state.lock
         if lock is None or lock.round < round_:
             self.state.lock = Lock(round_, self.state.blocks[block_hash], self._canonical(prepares))
-            out.append(Persist(self.durable_state(with_lock_block=True)))
+            out.append(Persist(self.durable_state(), self.state.lock.block))
         proposal = self.state.proposals.get(round_)
         if (
             round_ == self.state.round

@@ -294,7 +294,8 @@ class Simulation:
                 return
             if isinstance(action, Persist):  # like a host: keep the last lock block given
                 previous = (node.durable or {}).get("lock_block")
-                node.durable = {"lock_block": previous, **action.state}
+                lock_block = action.lock_block.to_dict() if action.lock_block else previous
+                node.durable = {"lock_block": lock_block, **action.state}
             elif isinstance(action, Send):
                 node.signed.append(action.message)
                 self._send(node, action.message, action.to)

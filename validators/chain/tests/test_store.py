@@ -7,8 +7,8 @@ import time
 import pytest
 
 from validators.chain import store
-from validators.chain.models import MempoolTransaction
-from validators.core.blocks import Transaction, build_block
+from validators.chain.models import LockedBlock, MempoolTransaction
+from validators.core.blocks import Block, Transaction, build_block
 from validators.core.keys import SigningKey
 from validators.core.messages import CommittedBlock
 
@@ -86,3 +86,59 @@ def test_gossip_skips_transactions_already_on_chain(submitter: SigningKey) -> No
 
     assert store.admit_gossip([tx]) == 0
     assert not MempoolTransaction.objects.exists()
+
+
+def locked_block(submitter: SigningKey, pooled: int, total: int) -> tuple[dict, Block]:
+    """A block of `total` transactions, the first `pooled` of them in the mempool, and a
+    durable state whose lock names it."""
+    txs = tuple(signed_tx(submitter, f"voter-{i}", f"tx-{i}") for i in range(total))
+    assert store.admit_transactions(list(txs[:pooled])) == [None] * pooled
+    block = build_block(
+        store.genesis().chain_id, 1, 0, 1000, store.head().block_hash, "validator-2", txs
+    )
+    durable = {"height": 1, "round": 0, "lock": {"round": 0, "block_hash": block.block_hash}}
+    return durable, block
+
+
+def test_the_locked_block_is_stored_by_hash_where_the_mempool_holds_it(
+    submitter: SigningKey,
+) -> None:
+    durable, block = locked_block(submitter, pooled=3, total=5)
+
+    store.save_durable_state(durable, block, 1, 0)
+
+    stored = LockedBlock.objects.get().block
+    assert stored["tx_hashes"] == [tx.tx_hash for tx in block.transactions]
+    assert stored["not_in_mempool"] == [tx.to_dict() for tx in block.transactions[3:]]
+    assert store.load_durable_state() == {**durable, "lock_block": block.to_dict()}
+
+
+def test_later_writes_keep_the_locked_block(submitter: SigningKey) -> None:
+    durable, block = locked_block(submitter, pooled=2, total=2)
+    store.save_durable_state(durable, block, 1, 0)
+
+    store.save_durable_state({**durable, "round": 1}, None, 1, 1)
+    store.save_live_position(1, 1)
+
+    assert store.load_durable_state() == {**durable, "round": 1, "lock_block": block.to_dict()}
+
+
+def test_a_locked_block_naming_a_transaction_no_longer_held_is_refused_at_load(
+    submitter: SigningKey,
+) -> None:
+    durable, block = locked_block(submitter, pooled=2, total=2)
+    store.save_durable_state(durable, block, 1, 0)
+    MempoolTransaction.objects.filter(tx_id="tx-1").delete()
+
+    with pytest.raises(store.LockBlockMissing, match="names 1 transactions this node does not"):
+        store.load_durable_state()
+
+
+def test_a_locked_block_stored_whole_before_migration_0006_still_loads(
+    submitter: SigningKey,
+) -> None:
+    durable, block = locked_block(submitter, pooled=0, total=2)
+    store.save_durable_state(durable, None, 1, 0)
+    LockedBlock.objects.create(pk=1, block=block.to_dict())
+
+    assert store.load_durable_state() == {**durable, "lock_block": block.to_dict()}
