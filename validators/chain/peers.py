@@ -64,17 +64,17 @@ def send_later(urls: list[str], path: str, body: Any) -> list:
 
 def fetch_json(url: str, params: dict[str, Any]) -> Any:
     """GET JSON from a peer; None when it cannot be had."""
-    return _json_answer("GET", url, params=params)
+    return _json_answer("GET", url, (0.5, 10.0), params=params)
 
 
 def post_for_json(url: str, body: Any) -> Any:
     """POST JSON to a peer and return its JSON answer; None when it cannot be had."""
-    return _json_answer("POST", url, json=body)
+    return _json_answer("POST", url, SEND_TIMEOUT, json=body)
 
 
-def _json_answer(method: str, url: str, **kwargs: Any) -> Any:
+def _json_answer(method: str, url: str, timeout: tuple[float, float], **kwargs: Any) -> Any:
     try:
-        response = _session().request(method, url, timeout=(0.5, 10.0), **kwargs)
+        response = _session().request(method, url, timeout=timeout, **kwargs)
         response.raise_for_status()
         return response.json()
     except (requests.RequestException, ValueError) as exc:
