@@ -66,7 +66,7 @@ browser: .venv messages static chromium
 lint: .venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy --strict --ignore-missing-imports validators/core evcrypto --exclude 'tests/'
+	$(PY) -m mypy --strict --ignore-missing-imports validators/core validators/audit.py evcrypto --exclude 'tests/'
 
 bench: .venv
 	@for script in bench/*.py; do \

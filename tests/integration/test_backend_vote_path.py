@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import random
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -21,7 +23,7 @@ import pytest
 import requests
 
 from tests.integration.backend import ApiSession, Backend
-from tests.integration.cluster import Cluster, postgres_url, wait_until
+from tests.integration.cluster import REPO, Cluster, postgres_url, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -110,7 +112,7 @@ def time_until_unreachable(staff: ApiSession, noticed: list[float]) -> None:
 
 
 def test_two_hundred_voters_vote_through_a_validator_failure_and_the_tally_is_the_plain_count(
-    cluster: Cluster, backend: Backend
+    cluster: Cluster, backend: Backend, tmp_path: Path
 ) -> None:
     election, roll = open_election(backend, 200)
     staff = backend.staff()
@@ -150,6 +152,49 @@ def test_two_hundred_voters_vote_through_a_validator_failure_and_the_tally_is_th
     verdict = wait_until(verified, 20, "every validator to hold and agree on the chain", every=1)
     assert {v["node_id"] for v in verdict["validators"]} == set(cluster.nodes)
     assert verdict["fallback_chain_valid"] is True
+
+    # What anyone can do with the published record, genesis and the validators' URLs.
+    record = tmp_path / "record.json"
+    record.write_bytes(election_record(backend, *roll[0], election["id"]))
+    crypto = run_tool("evcrypto.verify", str(record))
+    assert crypto.returncode == 0, crypto.stdout
+    nodes = [arg for n in cluster.nodes for arg in ("--node", cluster.url(n))]
+    genesis = str(cluster.network_dir / "genesis.json")
+    audit = run_tool("validators.audit", "--genesis", genesis, *nodes, "--record", str(record))
+    assert audit.returncode == 0, audit.stdout
+    assert "ok   record ballots on chain (200 ballots of" in audit.stdout
+    assert audit.stdout.count("ok   chain at ") == 3
+
+
+def election_record(backend: Backend, email: str, password: str, election_id: int) -> bytes:
+    """The record as a voter downloads it from the results page (log-in form, then GET)."""
+    session = requests.Session()
+    session.get(backend.url + "/login/", timeout=10)
+    logged_in = session.post(
+        backend.url + "/login/",
+        data={
+            "username": email,
+            "password": password,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": backend.url + "/login/"},
+        timeout=10,
+    )
+    assert logged_in.ok, logged_in.text[:300]
+    response = session.get(f"{backend.url}/elections/{election_id}/record.json", timeout=30)
+    assert response.status_code == 200, response.text[:300]
+    return response.content
+
+
+def run_tool(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def edit_fallback_row(backend: Backend) -> None:

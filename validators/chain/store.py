@@ -54,14 +54,7 @@ def node_key() -> SigningKey:
 
 
 def consensus_config() -> ConsensusConfig:
-    g = genesis()
-    return ConsensusConfig(
-        chain_id=g.chain_id,
-        validators=tuple((v.id, v.public_key) for v in g.validators),
-        quorum=g.quorum,
-        interval_ms=g.block_interval_ms,
-        max_block_txs=g.max_block_txs,
-    )
+    return ConsensusConfig.from_genesis(genesis())
 
 
 # ----------------------------------------------------------------------------- admission

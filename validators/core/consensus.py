@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from validators.core.blocks import Block, build_block
 from validators.core.encoding import canonical_bytes
+from validators.core.genesis import Genesis
 from validators.core.keys import SigningKey, verify_signature
 from validators.core.messages import (
     COMMIT,
@@ -51,6 +52,16 @@ class ConsensusConfig:
     interval_ms: int
     max_block_txs: int = 5000
     max_skew_ms: int = 500
+
+    @classmethod
+    def from_genesis(cls, genesis: Genesis) -> ConsensusConfig:
+        return cls(
+            chain_id=genesis.chain_id,
+            validators=tuple((v.id, v.public_key) for v in genesis.validators),
+            quorum=genesis.quorum,
+            interval_ms=genesis.block_interval_ms,
+            max_block_txs=genesis.max_block_txs,
+        )
 
     @property
     def size(self) -> int:

@@ -1,0 +1,254 @@
+"""Audit the validators' chain from outside: anyone holding genesis can run it.
+
+    python -m validators.audit --genesis genesis.json --node URL [--node URL ...]
+                               [--record record.json | record-dir]
+
+It fetches every committed block from each node (GET /peer/blocks) and checks it as a node
+checks a block from a peer: chain id, height, parent link, proposer for (height, round),
+timestamps, transaction root, the parent's and the block's own commit certificates (q distinct
+signatures of validators in genesis); and it checks every transaction's submitter signature
+and that no transaction id or voter appears twice on the chain. The nodes must agree: each
+chain is a prefix of the longest. With an election record (docs/election-record.md), the
+record's ballots must be exactly that election's transactions on the chain: none dropped,
+none added, each under its voter.
+
+It prints one line per check, `ok   <check> (<detail>)` or `FAIL <check>: <reason>`, and exits
+0 only if every check passes. It trusts no node: what it vouches for rests on genesis, whose
+hash it prints so it can be compared with the published one. It imports no Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from evcrypto.verify import CheckResult  # the same report lines as the record verifier
+from validators.core.blocks import (
+    ChainIndex,
+    MalformedError,
+    Transaction,
+    block_transactions_error,
+    genesis_hash,
+)
+from validators.core.consensus import ConsensusConfig, Head, committed_block_error
+from validators.core.genesis import Genesis, GenesisError, load_genesis
+from validators.core.messages import CommittedBlock
+
+BLOCKS_PER_REQUEST = 20  # blocks hold up to thousands of transactions each
+
+
+class AuditError(Exception):
+    """A check failed; the message says where and why."""
+
+
+@dataclass
+class AuditedChain(ChainIndex):
+    """A chain checked block by block from genesis."""
+
+    genesis: Genesis
+    block_hashes: list[str] = field(default_factory=list)
+    transactions: list[tuple[int, Transaction]] = field(default_factory=list)
+    tx_ids: set[str] = field(default_factory=set)
+    voters: set[tuple[str, str]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.config = ConsensusConfig.from_genesis(self.genesis)
+        self.head = Head(0, genesis_hash(self.genesis.to_dict()), 0)
+
+    def has_transaction(self, tx_id: str) -> bool:
+        return tx_id in self.tx_ids
+
+    def has_voter(self, election_id: str, voter_pseudonym: str) -> bool:
+        return (election_id, voter_pseudonym) in self.voters
+
+    def add(self, committed: CommittedBlock) -> None:
+        """Append the next block; AuditError if it is not valid on this chain."""
+        block = committed.block
+        reason = committed_block_error(self.config, self.head, committed)
+        reason = reason or block_transactions_error(
+            block, self, self.genesis.submitter_keys(), self.genesis.max_payload_bytes
+        )
+        if reason:
+            raise AuditError(f"block {block.height}: {reason}")
+        for tx in block.transactions:
+            self.tx_ids.add(tx.tx_id)
+            self.voters.add((tx.election_id, tx.voter_pseudonym))
+            self.transactions.append((block.height, tx))
+        self.block_hashes.append(block.block_hash)
+        self.head = Head(block.height, block.block_hash, block.header.timestamp_ms)
+
+
+def audit_chain(genesis: Genesis, blocks: Iterable[CommittedBlock]) -> AuditedChain:
+    chain = AuditedChain(genesis)
+    for committed in blocks:
+        chain.add(committed)
+    return chain
+
+
+def fetch_blocks(url: str) -> Iterator[CommittedBlock]:
+    """Every committed block a node serves, from height 1 on."""
+    height = 1
+    while True:
+        try:
+            response = requests.get(
+                url.rstrip("/") + "/peer/blocks",
+                params={"from": height, "limit": BLOCKS_PER_REQUEST},
+                timeout=(2.0, 30.0),
+            )
+            response.raise_for_status()
+            items = response.json()["blocks"]
+        except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            raise AuditError(f"cannot fetch blocks from height {height}: {exc}") from None
+        if not isinstance(items, list) or not items:
+            return
+        for item in items:
+            try:
+                yield CommittedBlock.from_dict(item)
+            except MalformedError as exc:
+                raise AuditError(f"block {height}: malformed: {exc}") from None
+            height += 1
+
+
+def disagreement(chains: Sequence[AuditedChain]) -> str | None:
+    """Where two chains differ below the shorter one's height, or None."""
+    longest = max(chains, key=lambda c: len(c.block_hashes))
+    for chain in chains:
+        for height, (ours, theirs) in enumerate(
+            zip(chain.block_hashes, longest.block_hashes, strict=False), start=1
+        ):
+            if ours != theirs:
+                return f"block {height} differs: {ours[:16]} against {theirs[:16]}"
+    return None
+
+
+@dataclass(frozen=True)
+class RecordBallots:
+    election_id: str
+    ballots: list[tuple[str, str]]  # (tracker, voter pseudonym), in record order
+
+
+def read_record(path: Path) -> RecordBallots:
+    """The election id and ballots of a record: a directory of files or the one-file form.
+    Only what the chain comparison needs; `python -m evcrypto.verify` checks the rest."""
+    try:
+        if path.is_dir():
+            parameters = json.loads((path / "parameters.json").read_bytes())
+            ballots = json.loads((path / "ballots.json").read_bytes())
+        else:
+            bundle = json.loads(path.read_bytes())
+            parameters, ballots = bundle["parameters.json"], bundle["ballots.json"]
+        entries = [(b["tracker"], b["ballot"]["voter"]) for b in ballots["ballots"]]
+        election_id = parameters["election_id"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise AuditError(f"cannot read the record at {path}: {exc!r}") from None
+    if not isinstance(election_id, str) or not all(
+        isinstance(t, str) and isinstance(v, str) for t, v in entries
+    ):
+        raise AuditError("the record's election id, trackers and voters must be strings")
+    return RecordBallots(election_id, entries)
+
+
+def tracker(tx: Transaction) -> str:
+    """A ballot transaction's tracker: the SHA-256 of its payload, the canonical ballot."""
+    return hashlib.sha256(tx.payload.encode()).hexdigest()
+
+
+def record_mismatch(record: RecordBallots, chain: AuditedChain) -> str | None:
+    on_chain = {
+        tracker(tx): tx.voter_pseudonym
+        for _, tx in chain.transactions
+        if tx.election_id == record.election_id
+    }
+    listed = dict(record.ballots)
+    problems = []
+    if len(listed) != len(record.ballots):
+        problems.append(f"{len(record.ballots) - len(listed)} trackers repeat in the record")
+    missing = [t for t, voter in record.ballots if on_chain.get(t) != voter]
+    if missing:
+        problems.append(f"{len(missing)} in the record are not on chain (first {missing[0]})")
+    added = [t for t in on_chain if t not in listed]
+    if added:
+        problems.append(f"{len(added)} on chain are not in the record (first {added[0]})")
+    return "; ".join(problems) or None
+
+
+def run_audit(
+    genesis_path: Path, urls: Sequence[str], record_path: Path | None
+) -> list[CheckResult]:
+    try:
+        genesis = load_genesis(genesis_path)
+    except (OSError, ValueError, GenesisError) as exc:
+        return [CheckResult("genesis", False, f"cannot load {genesis_path}: {exc}")]
+    checks = [
+        CheckResult(
+            "genesis",
+            True,
+            f"chain {genesis.chain_id}, {len(genesis.validators)} validators, quorum"
+            f" {genesis.quorum}, hash {genesis_hash(genesis.to_dict())}",
+        )
+    ]
+    chains = []
+    for url in urls:
+        try:
+            chain = audit_chain(genesis, fetch_blocks(url))
+        except AuditError as exc:
+            checks.append(CheckResult(f"chain at {url}", False, str(exc)))
+            continue
+        chains.append(chain)
+        last = chain.block_hashes[-1] if chain.block_hashes else "genesis"
+        checks.append(
+            CheckResult(
+                f"chain at {url}",
+                True,
+                f"height {len(chain.block_hashes)}, last hash {last[:16]},"
+                f" {len(chain.transactions)} transactions",
+            )
+        )
+    if len(urls) > 1:
+        if len(chains) < len(urls):
+            checks.append(CheckResult("nodes agree", False, "not checked: a chain did not verify"))
+        else:
+            problem = disagreement(chains)
+            checks.append(
+                CheckResult("nodes agree", problem is None, problem or "each is a prefix")
+            )
+    if record_path is not None:
+        checks.append(_record_check(record_path, chains))
+    return checks
+
+
+def _record_check(path: Path, chains: list[AuditedChain]) -> CheckResult:
+    name = "record ballots on chain"
+    if not chains:
+        return CheckResult(name, False, "not checked: no chain verified")
+    try:
+        record = read_record(path)
+    except AuditError as exc:
+        return CheckResult(name, False, str(exc))
+    longest = max(chains, key=lambda c: len(c.block_hashes))
+    problem = record_mismatch(record, longest)
+    detail = f"{len(record.ballots)} ballots of {record.election_id}, exactly those on chain"
+    return CheckResult(name, problem is None, problem or detail)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m validators.audit", description=__doc__)
+    parser.add_argument("--genesis", type=Path, required=True)
+    parser.add_argument("--node", action="append", required=True, help="a validator's URL")
+    parser.add_argument("--record", type=Path, help="an election record (directory or .json)")
+    args = parser.parse_args(argv)
+    checks = run_audit(args.genesis, args.node, args.record)
+    for check in checks:
+        print(check.line())
+    return 0 if all(c.passed for c in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
