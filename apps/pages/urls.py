@@ -55,4 +55,5 @@ urlpatterns = [
     path("elections/<int:election_id>/record.json", public.election_record, name="record"),
     path("elections/<int:election_id>/board/", public.board, name="board"),
     path("elections/<int:election_id>/verify/", public.verify, name="verify"),
+    path("network/genesis.json", public.genesis_file, name="genesis"),
 ]

@@ -8,12 +8,15 @@ import logging
 import re
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from apps.chain.reading import network_genesis
 from apps.elections.models import Election
 
 # The API computes published results and their verification; the pages show the same.
@@ -22,6 +25,7 @@ from apps.pages.access import election_page
 from apps.pages.chart import bar_chart
 from apps.votes.models import Vote
 from evcrypto import ElectionKey
+from validators.core.blocks import genesis_hash
 
 log = logging.getLogger("apps.pages")
 
@@ -98,7 +102,8 @@ def board(request: HttpRequest, election: Election) -> HttpResponse:
 @require_GET
 @election_page
 def verify(request: HttpRequest, election: Election) -> HttpResponse:
-    """Every validator's copy of the election checked, and the fallback chain's links."""
+    """Every validator's copy of the election checked, and the fallback chain's links; and how
+    to check it all without trusting this server (genesis, record, the two commands)."""
     from apps.chain.verification import verify_election_on_chain
     from apps.ledger.fallback import check_fallback_chain
 
@@ -111,4 +116,28 @@ def verify(request: HttpRequest, election: Election) -> HttpResponse:
         verdict["agree"],
     )
     context = {"election": election, "verdict": verdict, "fallback_valid": fallback.valid}
+    try:
+        genesis = network_genesis()
+    except (OSError, ValueError) as exc:  # no network set up: the page says what it can
+        log.warning("genesis unavailable for the verify page: %s", exc)
+    else:
+        context["genesis_hash"] = genesis_hash(genesis.to_dict())
+        context["validator_urls"] = [v.url for v in genesis.validators]
+        if election.state == Election.State.TALLIED:
+            context["record_url"] = reverse("pages:record", args=[election.pk])
     return render(request, "pages/verify.html", context)
+
+
+@require_GET
+def genesis_file(request: HttpRequest) -> HttpResponse:
+    """The network's genesis as the validators hold it: chain id, validator URLs and public
+    keys, submitter public keys. Public: an outside audit starts from it."""
+    try:
+        body = (settings.NETWORK_DIR / "genesis.json").read_bytes()
+    except OSError:
+        return JsonResponse(
+            {"detail": "this server has no validator network", "code": "no_network"}, status=404
+        )
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="genesis.json"'
+    return response
