@@ -118,8 +118,11 @@ def _decoded_proposal(data: dict[str, Any], envelope: Proposal) -> Proposal | No
     hashes = Block.compact_hashes(data.get("block"))
     if hashes is None:
         return Proposal.from_dict(data)
+    limit = node().config.max_block_txs
+    if len(hashes) > limit:  # before any lookup: the list is not covered by the signature
+        raise MalformedError(f"a block holds at most {limit} transactions")
     found = _proposal_transactions(envelope.validator, hashes)
-    missing = len(hashes) - len(found)
+    missing = sum(h not in found for h in hashes)
     if missing:
         # Without a PREPARE from here the proposer sends it again next interval, and a
         # round change (whose proposals travel in full) follows if the round runs out.

@@ -176,6 +176,22 @@ def test_a_compact_proposal_with_a_bad_hash_list_is_logged_and_dropped(
     assert "reason=malformed: tx_hashes must be a list of strings" in caplog.text
 
 
+def test_a_compact_proposal_naming_more_than_a_block_holds_is_dropped_unread(
+    network: Genesis,
+    settings: SettingsWrapper,
+    fresh_engine: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data = proposal_by_validator_2(settings, network, []).to_dict(compact=True)
+    data["block"]["tx_hashes"] = ["0x" + "ab" * 32] * (network.max_block_txs + 1)
+
+    with caplog.at_level("INFO", logger="validators.consensus"):
+        tasks.deliver_message(data)
+
+    assert engine.node().state.proposals == {}
+    assert "reason=malformed: a block holds at most 5000 transactions" in caplog.text
+
+
 def test_the_lookup_gives_the_transactions_held_among_those_asked_for(
     client: Client, network: Genesis, submitter: SigningKey
 ) -> None:
