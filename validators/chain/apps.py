@@ -5,3 +5,6 @@ class ChainConfig(AppConfig):
     """The node's chain store, consensus driver, JSON-RPC and peer endpoints."""
 
     name = "validators.chain"
+
+    def ready(self) -> None:
+        from validators.chain import lookups  # noqa: F401  (registers __among)

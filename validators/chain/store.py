@@ -157,8 +157,8 @@ def admit_gossip(txs: list[Transaction]) -> int:
     g = genesis()
     hashes = [tx.tx_hash for tx in txs]
     held = {
-        *ChainTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True),
-        *MempoolTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True),
+        *ChainTransaction.objects.filter(tx_hash__among=hashes).values_list("tx_hash", flat=True),
+        *MempoolTransaction.objects.filter(tx_hash__among=hashes).values_list("tx_hash", flat=True),
     }
     # Under load a block often brings a transaction before its gossip does; the block check
     # verified it then, so it is not verified a second time here.
@@ -196,7 +196,9 @@ def held_transactions(hashes: list[str]) -> dict[str, Transaction]:
         wanted = [h for h in hashes if h not in found]
         if not wanted:
             break
-        rows = model.objects.filter(tx_hash__in=wanted).values_list("tx_hash", *TRANSACTION_FIELDS)
+        rows = model.objects.filter(tx_hash__among=wanted).values_list(
+            "tx_hash", *TRANSACTION_FIELDS
+        )
         found.update((row[0], stored_transaction(row[1:], row[0])) for row in rows)
     return found
 
@@ -213,7 +215,7 @@ def _insert_mempool(txs: list[Transaction]) -> list[int]:
     with transaction.atomic():
         insert_rows(MempoolTransaction, _mempool_rows(txs), ignore_conflicts=True)
         stored = dict(
-            MempoolTransaction.objects.filter(tx_id__in=[tx.tx_id for tx in txs]).values_list(
+            MempoolTransaction.objects.filter(tx_id__among=[tx.tx_id for tx in txs]).values_list(
                 "tx_id", "tx_hash"
             )
         )
@@ -252,7 +254,7 @@ def _known_transactions(txs: list[Transaction]) -> KnownTransactions:
     tx_ids: set[str] = set()
     voters: set[tuple[str, str]] = set()
     for model in (ChainTransaction, MempoolTransaction):
-        tx_ids.update(model.objects.filter(tx_id__in=ids).values_list("tx_id", flat=True))
+        tx_ids.update(model.objects.filter(tx_id__among=ids).values_list("tx_id", flat=True))
         voters.update(rows_of_voters(model, txs))
     return KnownTransactions(tx_ids, voters)
 
@@ -265,7 +267,7 @@ def rows_of_voters(
     One query on both columns; the pairs themselves are matched here."""
     wanted = {(tx.election_id, tx.voter_pseudonym) for tx in txs}
     rows = model.objects.filter(
-        election_id__in={e for e, _ in wanted}, voter_pseudonym__in={v for _, v in wanted}
+        election_id__among={e for e, _ in wanted}, voter_pseudonym__among={v for _, v in wanted}
     ).values_list("id", "election_id", "voter_pseudonym")
     return {(e, v): i for i, e, v in rows if (e, v) in wanted}
 
@@ -279,7 +281,7 @@ class BlockIndex(ChainIndex):
     def __init__(self, txs: tuple[Transaction, ...]) -> None:
         ids = [tx.tx_id for tx in txs]
         self.tx_ids = set(
-            ChainTransaction.objects.filter(tx_id__in=ids).values_list("tx_id", flat=True)
+            ChainTransaction.objects.filter(tx_id__among=ids).values_list("tx_id", flat=True)
         )
         self.voters = set(rows_of_voters(ChainTransaction, txs))
 
@@ -312,7 +314,7 @@ class NodeApplication:
             or chain.has_voter(tx.election_id, tx.voter_pseudonym)
         ]
         if stale:
-            MempoolTransaction.objects.filter(id__in=stale).delete()
+            MempoolTransaction.objects.filter(id__among=stale).delete()
             log.info("mempool dropped=%s reason=already on chain", len(stale))
             for row_id in stale:
                 del candidates[row_id]
@@ -322,7 +324,9 @@ class NodeApplication:
         g = genesis()
         hashes = [tx.tx_hash for tx in block.transactions]
         verified = frozenset(
-            MempoolTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True)
+            MempoolTransaction.objects.filter(tx_hash__among=hashes).values_list(
+                "tx_hash", flat=True
+            )
         )
         return block_transactions_error(
             block, BlockIndex(block.transactions), g.submitter_keys(), g.max_payload_bytes, verified
@@ -378,9 +382,9 @@ def store_committed_block(committed: CommittedBlock) -> bool:
 
 def _drop_from_mempool(txs: tuple[Transaction, ...]) -> None:
     """Remove committed transactions and any rival ballot of the same voters."""
-    MempoolTransaction.objects.filter(tx_id__in=[tx.tx_id for tx in txs]).delete()
+    MempoolTransaction.objects.filter(tx_id__among=[tx.tx_id for tx in txs]).delete()
     rivals = rows_of_voters(MempoolTransaction, txs)
-    MempoolTransaction.objects.filter(id__in=list(rivals.values())).delete()
+    MempoolTransaction.objects.filter(id__among=list(rivals.values())).delete()
 
 
 def update_certificate(height: int, certificate: tuple[Vote, ...]) -> None:
@@ -429,7 +433,7 @@ def _stored_lock_block(block: CoreBlock) -> dict[str, Any]:
     this height is stored (which makes the lock moot); the others are kept in full."""
     hashes = [tx.tx_hash for tx in block.transactions]
     pooled = set(
-        MempoolTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True)
+        MempoolTransaction.objects.filter(tx_hash__among=hashes).values_list("tx_hash", flat=True)
     )
     return {
         **block.to_compact_dict(),
