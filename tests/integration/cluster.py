@@ -263,7 +263,7 @@ class Cluster:
 
     def _drop_databases(self) -> None:
         on_postgres_server(
-            *(f'DROP DATABASE IF EXISTS "{self.node_database(n)}"' for n in self.nodes)
+            *(f'DROP DATABASE IF EXISTS "{self.node_database(n)}" WITH (FORCE)' for n in self.nodes)
         )
 
     # ------------------------------------------------------------------ talking to nodes
