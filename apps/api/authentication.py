@@ -15,7 +15,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 
 def expired(token: Token) -> bool:
-    return token.created < timezone.now() - timedelta(seconds=settings.API_TOKEN_TTL_SECONDS)
+    return bool(token.created < timezone.now() - timedelta(seconds=settings.API_TOKEN_TTL_SECONDS))
 
 
 class BearerTokenAuthentication(TokenAuthentication):

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from apps.accounts.models import User
+from apps.accounts.models import User, signed_in
 from apps.elections.errors import NotFound, NotOnRoll
 from apps.elections.models import Election, RollEntry
 
@@ -39,7 +40,7 @@ def visible_election(user: User, election_id: int) -> Election:
     return election
 
 
-def visible_elections(user: User) -> Any:
+def visible_elections(user: User) -> QuerySet[Election]:
     elections = Election.objects.all()
     return elections if user.is_staff else elections.filter(roll__user=user)
 
@@ -60,7 +61,9 @@ def election_from(
             serializer = input_serializer(data=data)
             serializer.is_valid(raise_exception=True)
             values = dict(serializer.validated_data)
-            return view(request, visible_election(request.user, values["election_id"]), values)
+            return view(
+                request, visible_election(signed_in(request.user), values["election_id"]), values
+            )
 
         return checked
 

@@ -222,7 +222,9 @@ class ValidatorVerdict(serializers.Serializer):
 class ChainVerificationOutput(serializers.Serializer):
     election_id = serializers.IntegerField()
     valid = serializers.BooleanField()
-    validators = ValidatorVerdict(many=True)
+    # DRF's metaclass takes declared fields off the class, so this does not shadow
+    # Field.validators at run time; the stubs cannot know that.
+    validators = ValidatorVerdict(many=True)  # type: ignore[assignment]
     agree = serializers.BooleanField()
     fallback_chain_valid = serializers.BooleanField()
 
@@ -248,7 +250,7 @@ class ValidatorHealthRow(serializers.Serializer):
 
 class ValidatorHealthOutput(serializers.Serializer):
     healthy = serializers.IntegerField()
-    validators = ValidatorHealthRow(many=True)
+    validators = ValidatorHealthRow(many=True)  # type: ignore[assignment]  # as above
 
 
 class HealthOutput(serializers.Serializer):

@@ -20,7 +20,7 @@ from apps.chain.health import refresh_validator_health, validator_health_rows
 from apps.chain.models import ValidatorHealth
 from apps.lib.admin import ReadOnlyModelAdmin
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     ValidatorHealth.Status.HEALTHY: "#2a7d2a",
     ValidatorHealth.Status.DEGRADED: "#b36b00",
     ValidatorHealth.Status.UNREACHABLE: "#ba2121",
@@ -54,7 +54,7 @@ class ValidatorHealthAdmin(ReadOnlyModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         now = timezone.now()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "row": row,
                 "colour": STATUS_COLOURS.get(row.status, "#777"),

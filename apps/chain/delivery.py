@@ -144,7 +144,9 @@ def _call_error(answer: dict[str, Any] | None) -> tuple[int, str] | None:
         return (0, "the validator did not answer this call")
     if "result" in answer:
         return None
-    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    error = answer.get("error")
+    if not isinstance(error, dict):
+        error = {}
     return (int(error.get("code") or 0), str(error.get("message") or "unknown error"))
 
 

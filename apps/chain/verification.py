@@ -60,7 +60,7 @@ def _agrees(report: dict[str, Any], highest: dict[str, Any], endpoint: Endpoint)
         return bool(report["last_hash"] == highest["last_hash"])
     if report["height"] == 0:
         return True  # an empty chain is a prefix of every chain with the same genesis
-    return _hash_at(endpoint, report["height"]) == report["last_hash"]
+    return bool(_hash_at(endpoint, report["height"]) == report["last_hash"])
 
 
 def verify_election_on_chain(chain_election_id: str) -> dict[str, Any]:

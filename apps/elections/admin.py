@@ -43,7 +43,7 @@ TRANSITIONS: dict[str, tuple[Verb, str, str]] = {
     "tally": (tally_election, "tallied", Election.State.CLOSED),
 }
 
-STATE_COLOURS = {
+STATE_COLOURS: dict[str, str] = {
     Election.State.DRAFT: "#777",
     Election.State.OPEN: "#2a7d2a",
     Election.State.CLOSED: "#b36b00",
@@ -89,13 +89,10 @@ class ElectionAdmin(admin.ModelAdmin):
     exclude = ("public_key", "sealed_private_key", "parameters", "results")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Election]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                roll_count=Count("roll"),
-                voted_count=Count("roll", filter=Q(roll__voted_at__isnull=False)),
-            )
+        elections: QuerySet[Election] = super().get_queryset(request)
+        return elections.annotate(
+            roll_count=Count("roll"),
+            voted_count=Count("roll", filter=Q(roll__voted_at__isnull=False)),
         )
 
     def get_fieldsets(self, request: HttpRequest, obj: Election | None = None) -> Any:
@@ -306,8 +303,9 @@ class ElectionAdmin(admin.ModelAdmin):
 
 def roll_counts(election: Election) -> tuple[int, int]:
     """(on the roll, voted), from the changelist's annotation when it is there."""
-    if hasattr(election, "roll_count"):
-        return election.roll_count, election.voted_count
+    annotated = getattr(election, "roll_count", None)  # ElectionAdmin.get_queryset adds it
+    if annotated is not None:
+        return annotated, getattr(election, "voted_count", 0)
     roll = election.roll.all()
     return roll.count(), roll.filter(voted_at__isnull=False).count()
 

@@ -106,8 +106,9 @@ class RollReport:
 
 
 def _field_limit(name: str) -> int:
-    limit = User._meta.get_field(name).max_length
-    assert limit is not None
+    limit = getattr(User._meta.get_field(name), "max_length", None)
+    if not isinstance(limit, int):
+        raise TypeError(f"User.{name} has no max_length")
     return limit
 
 

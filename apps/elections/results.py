@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apps.elections.errors import WrongState
 from apps.elections.models import Election
 from evcrypto import (
     Aggregate,
@@ -18,9 +19,17 @@ from evcrypto import (
 )
 
 
+def tally_of(election: Election) -> dict[str, Any]:
+    """What the tally stored (counts, aggregate, decryption, chain summary)."""
+    if election.results is None:
+        raise WrongState(f"election {election.pk} is not tallied yet")
+    stored: dict[str, Any] = election.results
+    return stored
+
+
 def published_results(election: Election) -> dict[str, Any]:
     """Results rows, the proof and a verification summary; the election must be tallied."""
-    published = election.results
+    published = tally_of(election)
     candidates = election.candidates.order_by("position")
     rows = [
         {"candidate_id": c.pk, "name": c.name, "votes": count}
@@ -46,7 +55,7 @@ def published_results(election: Election) -> dict[str, Any]:
 
 def decryption_verdict(election: Election) -> str:
     """Re-check the published counts against the aggregate with the decryption proofs."""
-    published = election.results
+    published = tally_of(election)
     try:
         election_key = ElectionKey.from_dict(election.public_key)
         group = election_key.group

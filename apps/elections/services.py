@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,8 +25,8 @@ def create_election(
     description: str = "",
     min_selections: int = 1,
     max_selections: int = 1,
-    opens_at=None,  # type: ignore[no-untyped-def]
-    closes_at=None,  # type: ignore[no-untyped-def]
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
 ) -> Election:
     names = [name.strip() for name in candidates]
     if not title.strip():

@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
+from apps.accounts.models import signed_in
 from apps.api.permissions import visible_election
 from apps.elections.errors import NotFound, NotOnRoll
 from apps.elections.models import Election
@@ -29,7 +30,7 @@ def election_page(view: ElectionPage) -> Callable[..., HttpResponse]:
     @wraps(view)
     def checked(request: HttpRequest, election_id: int, **kwargs: Any) -> HttpResponse:
         try:
-            election: Election = visible_election(request.user, election_id)  # type: ignore[arg-type]
+            election: Election = visible_election(signed_in(request.user), election_id)
         except (NotFound, NotOnRoll) as exc:
             raise Http404("no such election") from exc
         return view(request, election, **kwargs)

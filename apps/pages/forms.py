@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -42,10 +42,11 @@ class BallotForm(forms.Form):
     def __init__(self, election: Election, candidates: list[Candidate], *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.election = election
-        self.fields["candidate"].choices = [(str(c.pk), c.name) for c in candidates]
+        field = cast(forms.MultipleChoiceField, self.fields["candidate"])
+        field.choices = [(str(c.pk), c.name) for c in candidates]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("ballot"):
             return data
         chosen = data.get("candidate") or []

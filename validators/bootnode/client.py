@@ -7,12 +7,14 @@ Every failure (connection refused, timeout, non-2xx, unreadable answer) raises
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
 from validators.bootnode.messages import heartbeat_bytes, registration_bytes
 from validators.core.keys import SigningKey
+
+_T = TypeVar("_T")
 
 
 class BootnodeUnavailable(Exception):
@@ -97,7 +99,7 @@ def json_object(response: requests.Response) -> dict[str, Any]:
     return answer if isinstance(answer, dict) else {}
 
 
-def answer_field(answer: dict[str, Any], name: str, kind: type) -> Any:
+def answer_field(answer: dict[str, Any], name: str, kind: type[_T]) -> _T:
     value = answer.get(name)
     if not isinstance(value, kind):
         raise BootnodeUnavailable(f"bootnode answer has no {name!r} {kind.__name__}")

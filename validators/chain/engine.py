@@ -204,8 +204,10 @@ def _send(action: Send) -> None:
     # A round-0 block is built from this node's mempool, whose transactions its peers hold
     # too (gossip), so it travels as hashes; later rounds may re-propose a block this node
     # does not hold in its tables, and travel in full.
-    compact = isinstance(message, Proposal) and message.round == 0
-    body = message.to_dict(compact=True) if compact else message.to_dict()
+    if isinstance(message, Proposal) and message.round == 0:
+        body = message.to_dict(compact=True)
+    else:
+        body = message.to_dict()
     futures = peers.send_later(targets, "/peer/message", body)
     if isinstance(action.message, Proposal) and os.environ.get("CRASH_AT") == "after_proposal_sent":
         for future in futures:

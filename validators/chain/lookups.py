@@ -18,7 +18,7 @@ from django.db.models import Field, Lookup
 
 
 @Field.register_lookup
-class Among(Lookup):  # type: ignore[type-arg]
+class Among(Lookup):
     lookup_name = "among"
     prepare_rhs = False  # the list goes to the database as it is
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -28,7 +28,8 @@ _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="peer-send")
 def _session() -> requests.Session:
     if not hasattr(_local, "session"):
         _local.session = requests.Session()
-    return _local.session
+    session: requests.Session = _local.session
+    return session
 
 
 def peer_urls(exclude: str) -> dict[str, str]:
@@ -55,7 +56,7 @@ def post_json(url: str, body: bytes) -> None:
         log.debug("peer unreachable url=%s error=%s", url, exc.__class__.__name__)
 
 
-def send_later(urls: list[str], path: str, body: Any) -> list:
+def send_later(urls: list[str], path: str, body: Any) -> list[Future[None]]:
     """Queue a POST to each URL; returns the futures (callers usually ignore them). The body
     is encoded once for all peers (a proposal is megabytes)."""
     encoded = json.dumps(body, separators=(",", ":")).encode()

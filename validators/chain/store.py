@@ -407,7 +407,7 @@ def committed_blocks_from(height: int, limit: int) -> list[CommittedBlock]:
 
 @transaction.atomic
 def save_durable_state(
-    durable: dict, lock_block: CoreBlock | None, height: int, round_: int
+    durable: dict[str, Any], lock_block: CoreBlock | None, height: int, round_: int
 ) -> None:
     """Write the durable consensus state, and the locked block when the core hands one over."""
     if lock_block is not None:
@@ -445,7 +445,7 @@ class LockBlockMissing(RuntimeError):
     """The stored lock names a transaction this node no longer holds."""
 
 
-def load_durable_state() -> dict | None:
+def load_durable_state() -> dict[str, Any] | None:
     row = ConsensusState.objects.filter(pk=1).first()
     if row is None:
         return None

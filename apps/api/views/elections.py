@@ -6,12 +6,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import signed_in
 from apps.api.permissions import IsOfficial, visible_election, visible_elections
 from apps.api.serializers import (
     MAX_VOTERS_PER_REQUEST,
@@ -47,10 +48,10 @@ class ElectionViewSet(viewsets.GenericViewSet):
         return [IsOfficial()] if official_only else [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Election]:
-        return visible_elections(self.request.user).prefetch_related("candidates")
+        return visible_elections(signed_in(self.request.user)).prefetch_related("candidates")
 
     def get_object(self) -> Election:
-        return visible_election(self.request.user, int(self.kwargs["pk"]))
+        return visible_election(signed_in(self.request.user), int(self.kwargs["pk"]))
 
     def list(self, request: Request) -> Response:
         return Response(ElectionOutput(self.get_queryset(), many=True).data)
@@ -84,7 +85,9 @@ class ElectionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def voters(self, request: Request, pk: str) -> Response:
         election = self.get_object()
-        serializer = VoterInput(data=request.data, many=True, max_length=MAX_VOTERS_PER_REQUEST)
+        serializer: serializers.ListSerializer[Any] = serializers.ListSerializer(
+            child=VoterInput(), data=request.data, max_length=MAX_VOTERS_PER_REQUEST
+        )
         serializer.is_valid(raise_exception=True)
         rows = [VoterRow(**row) for row in serializer.validated_data]
         report = add_voters(election, rows)

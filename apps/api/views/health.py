@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import DatabaseError, connection
 from drf_spectacular.utils import extend_schema
@@ -29,7 +30,7 @@ def health(request: Request) -> Response:
             cursor.execute("SELECT 1")
     except DatabaseError:
         log.exception("health check: database unreachable")
-        body = {"service": "backend", "status": "down", "validators_healthy": None}
+        body: dict[str, Any] = {"service": "backend", "status": "down", "validators_healthy": None}
         return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     body = {"service": "backend", "status": "ok", "validators_healthy": _healthy_validators()}
     return Response(body)

@@ -20,6 +20,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import signed_in
 from apps.api.permissions import election_from
 from apps.api.serializers import (
     ChainVerificationOutput,
@@ -52,7 +53,7 @@ def public_keys(request: Request, election: Election, data: dict[str, Any]) -> R
     if election.public_key is None:
         raise ElectionNotOpen("the election has no key until it opens")
     public_key = ElectionKey.from_dict(election.public_key).public_key
-    on_roll = RollEntry.objects.filter(election=election, user=request.user).exists()
+    on_roll = RollEntry.objects.filter(election=election, user=signed_in(request.user)).exists()
     body = {
         "election_id": election.pk,
         "chain_election_id": election.chain_election_id,
@@ -60,7 +61,7 @@ def public_keys(request: Request, election: Election, data: dict[str, Any]) -> R
         "elgamal_pubkey": public_key.element.hex(),
         "election_key": election.public_key,
         "election_hash": election.election_hash,
-        "voter_pseudonym": voter_pseudonym(election, request.user) if on_roll else None,
+        "voter_pseudonym": voter_pseudonym(election, signed_in(request.user)) if on_roll else None,
         "candidates": election.candidates.order_by("position"),
         "min_selections": election.min_selections,
         "max_selections": election.max_selections,
@@ -73,7 +74,7 @@ def public_keys(request: Request, election: Election, data: dict[str, Any]) -> R
 @election_from(ElectionQuery)
 def check(request: Request, election: Election, data: dict[str, Any]) -> Response:
     voted = RollEntry.objects.filter(
-        election=election, user=request.user, voted_at__isnull=False
+        election=election, user=signed_in(request.user), voted_at__isnull=False
     ).exists()
     return Response({"election_id": election.pk, "has_voted": voted})
 
@@ -82,10 +83,10 @@ def check(request: Request, election: Election, data: dict[str, Any]) -> Respons
 @api_view(["GET"])
 def history(request: Request) -> Response:
     """Your own receipts, newest first. A vote is linked to its voter only by the pseudonym."""
-    voted = RollEntry.objects.filter(user=request.user, voted_at__isnull=False)
+    voted = RollEntry.objects.filter(user=signed_in(request.user), voted_at__isnull=False)
     wanted = Q()
     for entry in voted.select_related("election"):
-        pseudonym = voter_pseudonym(entry.election, request.user)
+        pseudonym = voter_pseudonym(entry.election, signed_in(request.user))
         wanted |= Q(election_id=entry.election_id, voter_pseudonym=pseudonym)
     if not wanted:
         return Response([])
@@ -102,10 +103,12 @@ def submit(request: Request, election: Election, data: dict[str, Any]) -> Respon
     """Either a client-made ballot (`encrypted_vote`) or a choice the server encrypts at once
     and never stores (`candidate_id`, or `candidate_ids` where more than one may be chosen)."""
     if "encrypted_vote" in data:
-        vote = cast_ballot(election, request.user, _decoded_ballot(data["encrypted_vote"]))
+        vote = cast_ballot(
+            election, signed_in(request.user), _decoded_ballot(data["encrypted_vote"])
+        )
     else:
         chosen = data.get("candidate_ids") or [data["candidate_id"]]
-        vote = cast_choice(election, request.user, chosen)
+        vote = cast_choice(election, signed_in(request.user), chosen)
     return Response(_receipt(vote), status=status.HTTP_201_CREATED)
 
 

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -34,12 +35,12 @@ class LoginView(auth_views.LoginView):
             return self.render_to_response(context, status=429)
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form: EmailLoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         clear_login_failures(self.request, form.cleaned_data["username"])
         log.info("login ok user=%s", form.get_user().pk)
         return super().form_valid(form)
 
-    def form_invalid(self, form: EmailLoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         failures = record_login_failure(
             self.request, str(self.request.POST.get("username", ""))[:254]
         )

@@ -20,7 +20,7 @@ from apps.chain.reading import network_genesis
 from apps.elections.models import Election
 
 # The API computes published results and their verification; the pages show the same.
-from apps.elections.results import published_results
+from apps.elections.results import published_results, tally_of
 from apps.pages.access import election_page
 from apps.pages.chart import bar_chart
 from apps.votes.models import Vote
@@ -52,7 +52,7 @@ def election_record(request: HttpRequest, election: Election) -> HttpResponse:
     for the verifier; only once the election is tallied."""
     if election.state != Election.State.TALLIED:
         return JsonResponse({"detail": "not tallied yet", "code": "wrong_state"}, status=409)
-    published = election.results
+    published = tally_of(election)
     ballots = Vote.objects.filter(
         election=election, status__in=[Vote.Status.CONFIRMED, Vote.Status.FALLBACK]
     ).order_by("block_height", "id")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.accounts.models import signed_in
 from apps.elections.errors import AlreadyVoted, DomainError
 from apps.elections.models import Election, RollEntry
 from apps.elections.services import is_accepting_votes
@@ -31,7 +32,7 @@ log = logging.getLogger("apps.pages")
 def my_elections(request: HttpRequest) -> HttpResponse:
     """Open elections whose roll holds this voter, voted or not."""
     entries = (
-        RollEntry.objects.filter(user=request.user, election__state=Election.State.OPEN)
+        RollEntry.objects.filter(user=signed_in(request.user), election__state=Election.State.OPEN)
         .select_related("election")
         .order_by("-election__opened_at", "election__pk")
     )
@@ -54,7 +55,7 @@ def _own_vote(election: Election, user: Any) -> Vote | None:
 
 
 def _ballot_context(request: HttpRequest, election: Election, form: BallotForm) -> dict[str, Any]:
-    on_roll = RollEntry.objects.filter(election=election, user=request.user).first()
+    on_roll = RollEntry.objects.filter(election=election, user=signed_in(request.user)).first()
     context: dict[str, Any] = {
         "election": election,
         "form": form,
@@ -76,7 +77,7 @@ def _ballot_context(request: HttpRequest, election: Election, form: BallotForm) 
             "group": public_key.group.name,
             "public_key": public_key.element.hex(),
             "election_hash": election.election_hash,
-            "voter_pseudonym": voter_pseudonym(election, request.user),
+            "voter_pseudonym": voter_pseudonym(election, signed_in(request.user)),
             "candidate_count": len(context["candidates"]),
             "min_selections": election.min_selections,
             "max_selections": election.max_selections,
@@ -89,7 +90,7 @@ def _ballot_context(request: HttpRequest, election: Election, form: BallotForm) 
 def ballot(request: HttpRequest, election: Election) -> HttpResponse:
     """GET shows the ballot; POST casts it: the browser's encrypted ballot (cast_ballot), or,
     without JavaScript, the choice for the server to encrypt (cast_choice)."""
-    if _own_vote(election, request.user) is not None:
+    if _own_vote(election, signed_in(request.user)) is not None:
         return redirect("pages:receipt", election_id=election.pk)
     candidates = list(election.candidates.order_by("position"))
     form = BallotForm(election, candidates, request.POST or None)
@@ -112,10 +113,10 @@ def ballot(request: HttpRequest, election: Election) -> HttpResponse:
 
 def _cast(request: HttpRequest, election: Election, form: BallotForm) -> Vote:
     if form.cleaned_data.get("ballot"):
-        vote = cast_ballot(election, request.user, form.cleaned_data["ballot"].encode())  # type: ignore[arg-type]
+        vote = cast_ballot(election, signed_in(request.user), form.cleaned_data["ballot"].encode())
         path = "browser"
     else:
-        vote = cast_choice(election, request.user, form.candidate_ids())  # type: ignore[arg-type]
+        vote = cast_choice(election, signed_in(request.user), form.candidate_ids())
         path = "server"
     log.info(
         "page vote cast election=%s tx=%s encrypted_by=%s", election.pk, vote.transaction_id, path
@@ -138,7 +139,7 @@ def _cast_error_message(exc: DomainError) -> str:
 @require_GET
 @election_page
 def receipt(request: HttpRequest, election: Election) -> HttpResponse:
-    vote = _own_vote(election, request.user)
+    vote = _own_vote(election, signed_in(request.user))
     if vote is None:
         messages.info(request, _("You have no receipt for this election yet."))
         return redirect("pages:my-elections")
@@ -157,7 +158,7 @@ def receipt(request: HttpRequest, election: Election) -> HttpResponse:
 @election_page
 def receipt_status(request: HttpRequest, election: Election) -> JsonResponse:
     """What the receipt page polls: the status of the voter's own vote."""
-    vote = _own_vote(election, request.user)
+    vote = _own_vote(election, signed_in(request.user))
     if vote is None:
         return JsonResponse({"detail": "no vote", "code": "not_found"}, status=404)
     body = {
