@@ -13,8 +13,10 @@ from apps.elections.errors import (
     ElectionNotOpen,
     InvalidBallot,
     NotOnRoll,
+    WrongState,
 )
 from apps.elections.models import Election
+from apps.elections.results import tally_of
 from apps.elections.services import (
     VoterRow,
     add_voters,
@@ -110,3 +112,8 @@ def tally_ballot(vote: Vote):  # type: ignore[no-untyped-def]
     from apps.chain.reading import ChainBallot
 
     return ChainBallot(vote.transaction_id, vote.voter_pseudonym, vote.ballot, 7, "ab" * 32)
+
+
+def test_results_before_the_tally_are_a_wrong_state(election: Election) -> None:
+    with pytest.raises(WrongState, match="is not tallied yet"):
+        tally_of(election)
