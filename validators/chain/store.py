@@ -156,10 +156,7 @@ def admit_gossip(txs: list[Transaction]) -> int:
     """
     g = genesis()
     hashes = [tx.tx_hash for tx in txs]
-    held = {
-        *ChainTransaction.objects.filter(tx_hash__among=hashes).values_list("tx_hash", flat=True),
-        *MempoolTransaction.objects.filter(tx_hash__among=hashes).values_list("tx_hash", flat=True),
-    }
+    held = hashes_in(ChainTransaction, hashes) | hashes_in(MempoolTransaction, hashes)
     # Under load a block often brings a transaction before its gossip does; the block check
     # verified it then, so it is not verified a second time here.
     fresh = [tx for tx in txs if tx.tx_hash not in held]
@@ -187,6 +184,13 @@ TRANSACTION_FIELDS = (
 def stored_transaction(values: Iterable[Any], tx_hash: str) -> Transaction:
     """A transaction read back from this node's tables, which hold only checked ones."""
     return Transaction(*values).with_stored_hash(tx_hash)
+
+
+def hashes_in(
+    model: type[ChainTransaction] | type[MempoolTransaction], hashes: list[str]
+) -> set[str]:
+    """Which of `hashes` the table holds."""
+    return set(model.objects.filter(tx_hash__among=hashes).values_list("tx_hash", flat=True))
 
 
 def held_transactions(hashes: list[str]) -> dict[str, Transaction]:
@@ -323,11 +327,7 @@ class NodeApplication:
     def block_transactions_error(self, block: CoreBlock) -> str | None:
         g = genesis()
         hashes = [tx.tx_hash for tx in block.transactions]
-        verified = frozenset(
-            MempoolTransaction.objects.filter(tx_hash__among=hashes).values_list(
-                "tx_hash", flat=True
-            )
-        )
+        verified = frozenset(hashes_in(MempoolTransaction, hashes))
         return block_transactions_error(
             block, BlockIndex(block.transactions), g.submitter_keys(), g.max_payload_bytes, verified
         )
@@ -432,9 +432,7 @@ def _stored_lock_block(block: CoreBlock) -> dict[str, Any]:
     """The locked block, naming by hash the transactions the mempool keeps until a block at
     this height is stored (which makes the lock moot); the others are kept in full."""
     hashes = [tx.tx_hash for tx in block.transactions]
-    pooled = set(
-        MempoolTransaction.objects.filter(tx_hash__among=hashes).values_list("tx_hash", flat=True)
-    )
+    pooled = hashes_in(MempoolTransaction, hashes)
     return {
         **block.to_compact_dict(),
         "not_in_mempool": [tx.to_dict() for tx in block.transactions if tx.tx_hash not in pooled],
