@@ -157,9 +157,16 @@ def test_keyboard_only_voting(
     page = chromium.new_page()
     page.goto(f"{base}/login/")
     # The e-mail field has focus on arrival; Tab moves to the password, Enter submits.
+    # Autofocus is applied by the browser after load: wait for it, or the first keys go nowhere.
+    email = page.get_by_label("E-mail address")
+    password = page.get_by_label("Password")
+    expect(email).to_be_focused()
     page.keyboard.type(alice.email)
+    expect(email).to_have_value(alice.email)
     page.keyboard.press("Tab")
+    expect(password).to_be_focused()
     page.keyboard.type(PASSWORD)
+    expect(password).to_have_value(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/elections/")
     page.goto(f"{base}/elections/{election.pk}/ballot/")
