@@ -133,6 +133,7 @@ def _decoded_proposal(data: dict[str, Any], envelope: Proposal) -> Proposal | No
             envelope.round,
             missing,
         )
+        carry_out(node(), node().on_incomplete_proposal(now_ms(), envelope))
         return None
     return Proposal.from_dict(data, tuple(found[h] for h in hashes))
 

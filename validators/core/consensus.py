@@ -436,6 +436,24 @@ class ConsensusNode:
     def on_message(self, now_ms: int, message: Message) -> list[Action]:
         return self._resume(now_ms) + self._handle(now_ms, message)
 
+    def on_incomplete_proposal(self, now_ms: int, envelope: Proposal) -> list[Action]:
+        """A proposal whose transactions the host could not get (a compact one naming
+        transactions nobody gave): it is never prepared, but its signature over the block
+        hash still counts, so a proposer that signed two blocks for one slot is caught even
+        when one of them cannot be filled in."""
+        out = self._resume(now_ms)
+        if not signature_valid(self.config, envelope):
+            return out + [self._reject(envelope, "bad signature or unknown validator")]
+        if envelope.height != self.state.height or self._resume_needed:
+            return out
+        evidence = self._equivocation(envelope)
+        if evidence is None:
+            return out
+        return out + [
+            evidence,
+            self._reject(envelope, "equivocation: conflicts with an earlier message"),
+        ]
+
     def on_block(self, now_ms: int, committed: CommittedBlock, peer: str = "") -> list[Action]:
         """A committed block fetched from a peer: verified in full, the peer is not trusted.
 

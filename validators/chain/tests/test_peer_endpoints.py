@@ -159,6 +159,28 @@ def test_a_compact_proposal_naming_a_transaction_nobody_gives_is_not_accepted(
     assert engine.node().last_signed is None  # no PREPARE for a block it could not check
 
 
+def test_a_rival_compact_proposal_nobody_can_fill_in_is_kept_as_evidence(
+    network: Genesis, settings: SettingsWrapper, submitter: SigningKey, fresh_engine: None
+) -> None:
+    txs = signed_transactions(submitter, 3, "f")
+    store.admit_transactions(txs[:2])
+    accepted = proposal_by_validator_2(settings, network, txs[:2])
+    tasks.deliver_message(accepted.to_dict(compact=True))
+    rival = proposal_by_validator_2(settings, network, txs)  # names one tx this node never saw
+
+    tasks.deliver_message(rival.to_dict(compact=True))
+
+    evidence = Evidence.objects.get()
+    assert (evidence.validator, evidence.height, evidence.round, evidence.phase) == (
+        "validator-2",
+        1,
+        0,
+        "PROPOSAL",
+    )
+    assert evidence.second["block"]["header"]["tx_count"] == 3
+    assert engine.node().state.proposals[0].block_hash == accepted.block_hash
+
+
 def test_a_compact_proposal_with_a_bad_hash_list_is_logged_and_dropped(
     network: Genesis,
     settings: SettingsWrapper,

@@ -171,6 +171,42 @@ def test_a_locked_node_refuses_a_fresh_block_without_a_higher_prepare_certificat
     ]
 
 
+def test_a_proposal_that_cannot_be_filled_in_still_counts_as_evidence() -> None:
+    node = make_node()
+    node.on_message(NOW, proposal())
+    rival = proposal(timestamp=1500)  # another block for the same slot, its body not at hand
+
+    actions = node.on_incomplete_proposal(NOW, rival)
+
+    evidence = [a for a in actions if isinstance(a, EvidenceFound)]
+    assert [(e.validator, e.phase) for e in evidence] == [("v1", "PROPOSAL")]
+    assert evidence[0].second["block"]["header"]["timestamp_ms"] == 1500
+    assert reasons(actions) == ["equivocation: conflicts with an earlier message"]
+    assert node.state.proposals[0].block_hash == proposal().block_hash
+
+
+def test_an_incomplete_proposal_first_makes_its_rival_evidence_and_neither_is_prepared() -> None:
+    node = make_node()
+    assert node.on_incomplete_proposal(NOW, proposal(timestamp=1500)) == []
+    actions = node.on_message(NOW, proposal())
+    assert any(isinstance(a, EvidenceFound) for a in actions)
+    assert not any(isinstance(a, Send) for a in actions)
+    assert node.last_signed is None
+
+
+def test_an_incomplete_proposal_with_a_bad_signature_is_rejected() -> None:
+    forged = replace(proposal(), signature="00" * 64)
+    actions = make_node().on_incomplete_proposal(NOW, forged)
+    assert reasons(actions) == ["bad signature or unknown validator"]
+
+
+def test_an_incomplete_copy_of_the_accepted_proposal_is_no_evidence() -> None:
+    node = make_node()
+    node.on_message(NOW, proposal())
+    assert node.on_incomplete_proposal(NOW, proposal()) == []
+    assert node.evidence_count == 0
+
+
 def test_a_restarted_node_remembers_what_it_signed() -> None:
     node = make_node()
     node.on_message(NOW, proposal())
