@@ -5,7 +5,7 @@ loopback, submits signed transactions by batch JSON-RPC spread over the three no
 waits for every one to be committed. Not a test: it prints figures, ending with RESULT lines.
 
     python bench/bench_network.py [--transactions 20000] [--batch 1000] [--interval-ms 1000]
-                                  [--max-block-txs 5000]                                  [--logs DIR]
+                                  [--max-block-txs 5000] [--logs DIR]
 """
 
 from __future__ import annotations
