@@ -26,9 +26,12 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
+from evcrypto.errors import CryptoError
+from evcrypto.record import read_record_file
 from evcrypto.verify import CheckResult  # the same report lines as the record verifier
 from validators.core.blocks import (
     ChainIndex,
@@ -136,18 +139,20 @@ class RecordBallots:
 
 def read_record(path: Path) -> RecordBallots:
     """The election id and ballots of a record: a directory of files or the one-file form.
-    Only what the chain comparison needs; `python -m evcrypto.verify` checks the rest."""
+    Only what the chain comparison needs; `python -m evcrypto.verify` checks the rest. Files
+    are read as that verifier reads them (canonical JSON in a directory, plain JSON in a
+    bundle), so both accept the same records."""
     try:
         if path.is_dir():
-            parameters = json.loads((path / "parameters.json").read_bytes())
-            ballots = json.loads((path / "ballots.json").read_bytes())
+            parameters: Any = read_record_file(path, "parameters.json")
+            ballots: Any = read_record_file(path, "ballots.json")
         else:
             bundle = json.loads(path.read_bytes())
             parameters, ballots = bundle["parameters.json"], bundle["ballots.json"]
         entries = [(b["tracker"], b["ballot"]["voter"]) for b in ballots["ballots"]]
         election_id = parameters["election_id"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise AuditError(f"cannot read the record at {path}: {exc!r}") from None
+    except (OSError, ValueError, KeyError, TypeError, CryptoError) as exc:
+        raise AuditError(f"cannot read the record at {path}: {exc}") from None
     if not isinstance(election_id, str) or not all(
         isinstance(t, str) and isinstance(v, str) for t, v in entries
     ):

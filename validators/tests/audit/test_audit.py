@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from evcrypto.encoding import canonical_json
 from validators.audit import (
     AuditError,
     RecordBallots,
     audit_chain,
     disagreement,
     main,
+    read_record,
     record_mismatch,
     tracker,
 )
@@ -119,6 +121,39 @@ def test_chains_that_differ_below_the_shorter_height_disagree() -> None:
     )
     assert disagreement([ours, prefix]) is None
     assert disagreement([ours, theirs]).startswith("block 2 differs")  # type: ignore[union-attr]
+
+
+RECORD_FILES = {
+    "parameters.json": {"election_id": "election-1"},
+    "ballots.json": {"ballots": [{"tracker": "ab" * 32, "ballot": {"voter": "v-1"}}]},
+}
+
+
+def test_a_record_reads_the_same_as_a_directory_or_a_bundle(tmp_path: Path) -> None:
+    folder = tmp_path / "record"
+    folder.mkdir()
+    for name, value in RECORD_FILES.items():
+        (folder / name).write_bytes(canonical_json(value))
+    bundle = tmp_path / "record.json"
+    bundle.write_text(json.dumps(RECORD_FILES))
+
+    expected = RecordBallots("election-1", [("ab" * 32, "v-1")])
+    assert read_record(folder) == expected
+    assert read_record(bundle) == expected
+
+
+def test_a_record_file_that_is_not_canonical_json_is_refused_as_the_verifier_does(
+    tmp_path: Path,
+) -> None:
+    for name, value in RECORD_FILES.items():
+        (tmp_path / name).write_text(json.dumps(value, indent=2))
+    with pytest.raises(AuditError, match="cannot read the record .*parameters.json"):
+        read_record(tmp_path)
+
+
+def test_a_missing_record_is_an_audit_error(tmp_path: Path) -> None:
+    with pytest.raises(AuditError, match="cannot read the record"):
+        read_record(tmp_path / "nothing.json")
 
 
 def test_the_record_must_hold_exactly_the_ballots_on_chain() -> None:
