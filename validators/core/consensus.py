@@ -345,6 +345,8 @@ class ConsensusNode:
         self._resume_needed = False
         self._last_broadcast_ms = now_ms
         self._last_fetch_ms = -(10**12)
+        self._synced_on_start = False
+        self._last_heard = ""  # the validator whose valid message came in last
         self._load_slack_ms = 0
         self.state = HeightState(head.height + 1, entered_ms=now_ms)
         self.state.round_started_ms = self._round0_target(now_ms)
@@ -414,8 +416,15 @@ class ConsensusNode:
 
     def on_tick(self, now_ms: int) -> list[Action]:
         out = self._resume(now_ms)
+        if not self._synced_on_start:
+            # A node (re)started after its peers committed asks them once for what it missed,
+            # instead of waiting for a message of a later height, which may be a round away.
+            self._synced_on_start = True
+            out += self._fetch(now_ms, self._peer_to_ask())
         if now_ms >= self.deadline_ms():
             out += self._start_round(now_ms, self.state.round + 1, "timeout")
+            # A round that ran out may mean the others moved on without this node.
+            out += self._fetch(now_ms, self._peer_to_ask())
         out += self._maybe_propose(now_ms)
         if now_ms - self._last_broadcast_ms >= self.config.interval_ms:
             self._last_broadcast_ms = now_ms
@@ -491,6 +500,8 @@ class ConsensusNode:
     def _handle(self, now_ms: int, message: Message) -> list[Action]:
         if not signature_valid(self.config, message):
             return [self._reject(message, "bad signature or unknown validator")]
+        if message.validator != self.node_id:
+            self._last_heard = message.validator
         if message.height <= self.head.height:
             return self._on_stale(message)
         if message.height > self.state.height or self._resume_needed:
@@ -536,9 +547,17 @@ class ConsensusNode:
             return []  # only waiting for the host to store the block just committed
         return self._fetch(now_ms, message.validator)
 
+    def _peer_to_ask(self) -> str:
+        """The validator heard from last, else the one after this node in the set."""
+        if self._last_heard:
+            return self._last_heard
+        ids = [validator for validator, _ in self.config.validators]
+        mine = ids.index(self.node_id) if self.node_id in ids else -1
+        return ids[(mine + 1) % len(ids)]
+
     def _fetch(self, now_ms: int, peer: str) -> list[Action]:
         """Ask a peer for committed blocks from our height on, at most twice an interval."""
-        if now_ms - self._last_fetch_ms < self.config.interval_ms // 2:
+        if peer == self.node_id or now_ms - self._last_fetch_ms < self.config.interval_ms // 2:
             return []
         self._last_fetch_ms = now_ms
         return [FetchBlocks(peer, self.state.height)]

@@ -12,6 +12,7 @@ from validators.core.consensus import (
     ConsensusConfig,
     ConsensusNode,
     EvidenceFound,
+    FetchBlocks,
     Head,
     Rejected,
     RoundChanged,
@@ -205,6 +206,29 @@ def test_an_incomplete_copy_of_the_accepted_proposal_is_no_evidence() -> None:
     node.on_message(NOW, proposal())
     assert node.on_incomplete_proposal(NOW, proposal()) == []
     assert node.evidence_count == 0
+
+
+def fetches(actions: list) -> list[FetchBlocks]:  # type: ignore[type-arg]
+    return [a for a in actions if isinstance(a, FetchBlocks)]
+
+
+def test_a_started_node_asks_a_peer_once_for_the_blocks_it_missed() -> None:
+    node = make_node("v2")
+    assert fetches(node.on_tick(NOW)) == [FetchBlocks("v0", 1)]  # the one after v2
+    later = node.deadline_ms() - 1  # the round has not run out yet
+    assert later - NOW >= CONFIG.interval_ms // 2  # nor would the rate limit hold a fetch back
+    assert fetches(node.on_tick(later)) == []
+
+
+def test_a_round_that_runs_out_asks_the_validator_heard_from_last() -> None:
+    node = make_node("v2")
+    node.on_tick(NOW)
+    node.on_message(NOW, sign(Vote(PREPARE, 1, 0, "aa" * 32, "v1", "")))
+
+    actions = node.on_tick(node.deadline_ms())
+
+    assert any(isinstance(a, RoundChanged) for a in actions)
+    assert fetches(actions) == [FetchBlocks("v1", 1)]
 
 
 def test_a_restarted_node_remembers_what_it_signed() -> None:
