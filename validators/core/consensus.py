@@ -344,8 +344,7 @@ class ConsensusNode:
         self._future: list[Message] = []
         self._resume_needed = False
         self._last_broadcast_ms = now_ms
-        self._last_fetch_ms = -(10**12)
-        self._synced_on_start = False
+        self._last_fetch_ms: int | None = None  # None until the first fetch
         self._last_heard = ""  # the validator whose valid message came in last
         self._load_slack_ms = 0
         self.state = HeightState(head.height + 1, entered_ms=now_ms)
@@ -416,10 +415,9 @@ class ConsensusNode:
 
     def on_tick(self, now_ms: int) -> list[Action]:
         out = self._resume(now_ms)
-        if not self._synced_on_start:
+        if self._last_fetch_ms is None:
             # A node (re)started after its peers committed asks them once for what it missed,
             # instead of waiting for a message of a later height, which may be a round away.
-            self._synced_on_start = True
             out += self._fetch(now_ms, self._peer_to_ask())
         if now_ms >= self.deadline_ms():
             out += self._start_round(now_ms, self.state.round + 1, "timeout")
@@ -451,17 +449,10 @@ class ConsensusNode:
         hash still counts, so a proposer that signed two blocks for one slot is caught even
         when one of them cannot be filled in."""
         out = self._resume(now_ms)
-        if not signature_valid(self.config, envelope):
-            return out + [self._reject(envelope, "bad signature or unknown validator")]
-        if envelope.height != self.state.height or self._resume_needed:
-            return out
-        evidence = self._equivocation(envelope)
-        if evidence is None:
-            return out
-        return out + [
-            evidence,
-            self._reject(envelope, "equivocation: conflicts with an earlier message"),
-        ]
+        refused = self._unauthentic(envelope)
+        if refused or envelope.height != self.state.height or self._resume_needed:
+            return out + refused
+        return out + self._equivocation_caught(envelope)
 
     def on_block(self, now_ms: int, committed: CommittedBlock, peer: str = "") -> list[Action]:
         """A committed block fetched from a peer: verified in full, the peer is not trusted.
@@ -497,21 +488,34 @@ class ConsensusNode:
             out += self._handle(now_ms, message)
         return out + self._maybe_propose(now_ms)
 
-    def _handle(self, now_ms: int, message: Message) -> list[Action]:
+    def _unauthentic(self, message: Message) -> list[Action]:
+        """The rejection of a message not signed by a validator in the set; for a signed one,
+        nothing (its sender is noted as heard from)."""
         if not signature_valid(self.config, message):
             return [self._reject(message, "bad signature or unknown validator")]
         if message.validator != self.node_id:
             self._last_heard = message.validator
+        return []
+
+    def _equivocation_caught(self, message: Message) -> list[Action]:
+        """Evidence and the rejection when the message conflicts with one its sender signed
+        earlier for the same slot; nothing otherwise."""
+        evidence = self._equivocation(message)
+        if evidence is None:
+            return []
+        return [evidence, self._reject(message, "equivocation: conflicts with an earlier message")]
+
+    def _handle(self, now_ms: int, message: Message) -> list[Action]:
+        refused = self._unauthentic(message)
+        if refused:
+            return refused
         if message.height <= self.head.height:
             return self._on_stale(message)
         if message.height > self.state.height or self._resume_needed:
             return self._on_future(now_ms, message)
-        evidence = self._equivocation(message)
-        if evidence is not None:
-            return [
-                evidence,
-                self._reject(message, "equivocation: conflicts with an earlier message"),
-            ]
+        caught = self._equivocation_caught(message)
+        if caught:
+            return caught
         if isinstance(message, Proposal):
             return self._on_proposal(now_ms, message)
         if isinstance(message, RoundChange):
@@ -557,7 +561,10 @@ class ConsensusNode:
 
     def _fetch(self, now_ms: int, peer: str) -> list[Action]:
         """Ask a peer for committed blocks from our height on, at most twice an interval."""
-        if peer == self.node_id or now_ms - self._last_fetch_ms < self.config.interval_ms // 2:
+        last = self._last_fetch_ms
+        if peer == self.node_id or (
+            last is not None and now_ms - last < self.config.interval_ms // 2
+        ):
             return []
         self._last_fetch_ms = now_ms
         return [FetchBlocks(peer, self.state.height)]
