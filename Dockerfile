@@ -13,7 +13,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 RUN useradd --system --home-dir /app evoting \
-    && mkdir -p /app/var "$NETWORK_DIR" \
+    && mkdir -p /app/var "$NETWORK_DIR" /var/evoting/metrics \
     && chown -R evoting /app/var /var/evoting
 USER evoting
 

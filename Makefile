@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 # pytest exits 5 when a path holds no tests yet: that is not a failure here.
 pytest = $(PY) -m pytest $(1) || test $$? -eq 5
 
-.PHONY: .venv run test lint bench clean messages gettext static browser chromium
+.PHONY: .venv run test test-large test-faults iptables lint bench clean messages gettext static browser chromium demo-decrypt
 
 # Reinstalls whenever requirements.txt is newer than the last install.
 $(STAMP): requirements.txt
@@ -21,12 +21,16 @@ $(STAMP): requirements.txt
 run: .venv messages static
 	$(PY) scripts/devrun.py
 
+# With `make run` up and the demo election closed: trustees 1 and 2 of 3 decrypt it.
+demo-decrypt: .venv
+	$(PY) scripts/demo_decrypt.py
+
 # Each Django project gets its own pytest run, with its own settings module.
 test: .venv messages static chromium
 	$(PY) -m ruff check .
-	$(call pytest,validators --ds=validators.node.settings --ignore=validators/tests/bootnode)
-	$(call pytest,validators/tests/bootnode --ds=validators.bootnode.settings)
-	$(call pytest,apps evoting scripts $(wildcard evcrypto) --ds=evoting.settings)
+	$(call pytest,validators --ds=validators.node.settings --ignore=validators/bootnode/tests)
+	$(call pytest,validators/bootnode/tests --ds=validators.bootnode.settings)
+	$(call pytest,apps evoting scripts evcrypto trustee --ds=evoting.settings)
 	$(call pytest,tests/integration -m integration)
 	$(call pytest,tests/browser -m browser --ds=evoting.settings)
 
@@ -61,13 +65,31 @@ chromium:
 browser: .venv messages static chromium
 	$(call pytest,tests/browser -m browser --ds=evoting.settings)
 
+# Browser tests over bench-sized data, minutes long: a background tally of 100,000 ballots
+# watched in the admin. .ci/run runs them after `make test`.
+test-large: .venv messages static chromium
+	$(call pytest,tests/browser -m large --ds=evoting.settings)
+
+# Seeded fault schedules on a namespaced network (docs/faults.md), as root: SEEDS schedules of
+# FAULT_SECONDS each (seeds 1..SEEDS), or the one seed SEED=<n> to replay it.
+SEEDS ?= 3
+FAULT_SECONDS ?= 40
+FAULT_SEEDS = $(or $(SEED),$(shell seq -s, 1 $(SEEDS)))
+
+test-faults: .venv iptables
+	FAULT_SEEDS=$(FAULT_SEEDS) FAULT_SECONDS=$(FAULT_SECONDS) \
+		$(PY) -m pytest tests/faults -s -p no:cacheprovider
+
+iptables:
+	@command -v iptables >/dev/null || { apt-get update -qq && apt-get install -y -qq iptables; }
+
 # mypy --strict (settings in pyproject.toml) over everything but tests and migrations, one run
 # per Django project so that django-stubs reads that project's settings.
 lint: .venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	DJANGO_SETTINGS_MODULE=evoting.settings $(PY) -m mypy apps evoting scripts evcrypto validators/core validators/audit.py
-	DJANGO_SETTINGS_MODULE=validators.node.settings $(PY) -m mypy validators/chain validators/node validators/env.py validators/embedded_broker.py
+	DJANGO_SETTINGS_MODULE=evoting.settings $(PY) -m mypy apps evoting scripts evcrypto trustee validators/core validators/audit.py
+	DJANGO_SETTINGS_MODULE=validators.node.settings $(PY) -m mypy validators/chain validators/node validators/env.py validators/embedded_broker.py validators/metrics_export.py
 	DJANGO_SETTINGS_MODULE=validators.bootnode.settings $(PY) -m mypy validators/bootnode
 
 bench: .venv

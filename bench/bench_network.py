@@ -74,7 +74,10 @@ def main() -> None:
 
 def run(cluster: Cluster, total: int, batch: int) -> None:
     key = cluster.submitter()
-    txs = [make_transaction(key, "bench", f"voter-{i}", "x" * 200) for i in range(total)]
+    txs = [
+        make_transaction(key, cluster.chain_id, "bench", f"voter-{i}", "x" * 200)
+        for i in range(total)
+    ]
     batches = [txs[i : i + batch] for i in range(0, total, batch)]
     nodes = list(cluster.nodes)
     submitted_at: dict[str, float] = {}

@@ -7,6 +7,9 @@ answers the branch of the true value and simulates the others; the verifier acce
 branch verifies and the branch challenges add up to the ballot's one Fiat-Shamir challenge.
 That challenge hashes the election hash, the public key, the voter's pseudonym, min..max, every
 ciphertext and every commitment, so a ballot copied to another voter or election fails.
+
+These are the ballots of record format 1 (one question). Ballots of format 2, with contests
+and counting rules, reuse these range proofs in evcrypto.contest_ballot.
 """
 
 from collections.abc import Sequence
@@ -16,7 +19,6 @@ from evcrypto.elgamal import Ciphertext, ElectionPublicKey, check_public_key, en
 from evcrypto.encoding import (
     canonical_json,
     expect_hash,
-    expect_int,
     expect_list,
     expect_object,
     expect_str,
@@ -25,10 +27,10 @@ from evcrypto.encoding import (
 )
 from evcrypto.errors import CryptoError
 from evcrypto.group import Element, Group, require_group
+from evcrypto.parameters import ElectionParameters, check_selection_limits
 from evcrypto.proofs import ChaumPedersenProof, fiat_shamir_challenge
 
 BALLOT_DOMAIN = "evoting/ballot/v1"
-MAX_CANDIDATES = 1000
 
 RangeProof = tuple[ChaumPedersenProof, ...]  # branch i proves "encrypts low + i"
 
@@ -74,12 +76,7 @@ class Ballot:
             if not isinstance(selection, Selection):
                 raise CryptoError("ballot: every selection must be a Selection")
         _check_range_proof_type(self.count_proof, "ballot count proof")
-        group = self.group
-        for selection in self.selections:
-            for part in (selection.ciphertext.alpha, *(p.a for p in selection.proof)):
-                group.check_element(part, "ballot selection")
-        for branch in self.count_proof:
-            group.check_element(branch.a, "ballot count proof")
+        check_one_group(self.group, self.selections, self.count_proof, "ballot count proof")
 
     @property
     def group(self) -> Group:
@@ -113,6 +110,20 @@ class Ballot:
             ),
             count_proof=_range_proof_from_list(group, fields["count_proof"], "ballot count proof"),
         )
+
+
+def check_one_group(
+    group: Group,
+    selections: tuple[Selection, ...],
+    proof: tuple[ChaumPedersenProof, ...],
+    what: str,
+) -> None:
+    """Every selection's and the proof's elements are in `group` (one group per ballot)."""
+    for selection in selections:
+        for part in (selection.ciphertext.alpha, *(p.a for p in selection.proof)):
+            group.check_element(part, "ballot selection")
+    for branch in proof:
+        group.check_element(branch.a, what)
 
 
 def _check_range_proof_type(proof: object, what: str) -> None:
@@ -163,18 +174,30 @@ class _PendingRange:
 
 
 def encrypt_ballot(
+    parameters: ElectionParameters,
     public_key: ElectionPublicKey,
-    election_hash: str,
     voter_pseudonym: str,
     choices: Sequence[int],
-    min_selections: int = 1,
-    max_selections: int = 1,
 ) -> Ballot:
-    """Encrypt `choices` (one 0/1 per candidate) and prove the ballot well formed."""
+    """Encrypt `choices` (one 0/1 per candidate of `parameters`) for this voter and prove the
+    ballot well formed: bound to the election hash, within its selection limits."""
+    return encrypt_ballot_revealing(parameters, public_key, voter_pseudonym, choices)[0]
+
+
+def encrypt_ballot_revealing(
+    parameters: ElectionParameters,
+    public_key: ElectionPublicKey,
+    voter_pseudonym: str,
+    choices: Sequence[int],
+) -> tuple[Ballot, tuple[int, ...]]:
+    """encrypt_ballot, also returning each selection's encryption randomness: what a voter
+    reveals to challenge (spoil) the ballot instead of casting it (evcrypto.spoil)."""
+    parameters = _check_parameters(parameters)
     public_key = check_public_key(public_key)
-    expect_hash(election_hash, "election hash")
     expect_str(voter_pseudonym, "voter pseudonym")
-    choices = _check_choices(choices, min_selections, max_selections)
+    choices = _check_choices(choices, parameters)
+    election_hash = parameters.election_hash
+    min_selections, max_selections = parameters.min_selections, parameters.max_selections
     group = public_key.group
     randomness = [group.random_scalar() for _ in choices]
     ciphertexts = [encrypt_with(public_key, m, r) for m, r in zip(choices, randomness, strict=True)]
@@ -202,37 +225,34 @@ def encrypt_ballot(
     )
     proofs = [_finish_range(group, proof, challenge) for proof in pending]
     selections = tuple(map(Selection, ciphertexts, proofs[:-1]))
-    return Ballot(election_hash, voter_pseudonym, selections, proofs[-1])
+    return Ballot(election_hash, voter_pseudonym, selections, proofs[-1]), tuple(randomness)
 
 
-def _check_choices(choices: object, min_selections: object, max_selections: object) -> list[int]:
+def _check_parameters(parameters: object) -> ElectionParameters:
+    """`parameters` of a format-1 election; a format-2 election's ballots are contest ballots
+    (evcrypto.contest_ballot), so a single-question ballot is never made or accepted for it."""
+    if not isinstance(parameters, ElectionParameters):
+        raise CryptoError("parameters: expected ElectionParameters")
+    if parameters.contests:
+        raise CryptoError(
+            "parameters: a format-2 election (contests) takes contest ballots, "
+            "not single-question ones (encrypt_contest_ballot)"
+        )
+    return parameters
+
+
+def _check_choices(choices: object, parameters: ElectionParameters) -> list[int]:
     if not isinstance(choices, Sequence) or isinstance(choices, str | bytes):
         raise CryptoError("choices: expected a sequence of 0/1 integers")
-    if not 0 < len(choices) <= MAX_CANDIDATES:
-        raise CryptoError(f"choices: need 1..{MAX_CANDIDATES} candidates")
+    if len(choices) != parameters.candidate_count:
+        raise CryptoError(f"choices: {len(choices)} for {parameters.candidate_count} candidates")
     for choice in choices:
         if not isinstance(choice, int) or isinstance(choice, bool) or choice not in (0, 1):
             raise CryptoError("choices: every choice must be the integer 0 or 1")
-    check_selection_limits(min_selections, max_selections, len(choices))
-    if not min_selections <= sum(choices) <= max_selections:  # type: ignore[operator]
-        raise CryptoError(
-            f"choices: {sum(choices)} selections outside {min_selections}..{max_selections}"
-        )
+    low, high = parameters.min_selections, parameters.max_selections
+    if not low <= sum(choices) <= high:
+        raise CryptoError(f"choices: {sum(choices)} selections outside {low}..{high}")
     return list(choices)
-
-
-def check_selection_limits(
-    min_selections: object, max_selections: object, candidates: object
-) -> None:
-    candidates = expect_int(candidates, "candidate count", 1, MAX_CANDIDATES)
-    for value, what in ((min_selections, "min_selections"), (max_selections, "max_selections")):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise CryptoError(f"{what}: expected an integer")
-    if not 0 <= min_selections <= max_selections <= candidates:  # type: ignore[operator]
-        raise CryptoError(
-            f"selection limits: need 0 <= min <= max <= {candidates} candidates, "
-            f"got {min_selections}..{max_selections}"
-        )
 
 
 def _sum_ciphertexts(group: Group, ciphertexts: Sequence[Ciphertext]) -> Ciphertext:
@@ -299,27 +319,25 @@ def ballot_challenge(
 
 
 def verify_ballot(
+    parameters: ElectionParameters,
     public_key: ElectionPublicKey,
-    election_hash: str,
     voter_pseudonym: str,
     ballot: Ballot,
-    candidate_count: int,
-    min_selections: int = 1,
-    max_selections: int = 1,
 ) -> None:
-    """Check a ballot completely; CryptoError naming the failed check if it is not valid."""
+    """Check a ballot completely, as this voter's ballot in the election `parameters` describe;
+    CryptoError naming the failed check if it is not valid."""
+    parameters = _check_parameters(parameters)
     check_ballot_statement(
-        public_key, election_hash, ballot, candidate_count, min_selections, max_selections
+        public_key,
+        parameters.election_hash,
+        ballot,
+        parameters.candidate_count,
+        parameters.min_selections,
+        parameters.max_selections,
     )
     if ballot.voter != voter_pseudonym:
         raise CryptoError("ballot: cast for another voter pseudonym")
-    group, h = public_key.group, public_key.element
-    for index, selection in enumerate(ballot.selections):
-        if not _branches_hold(group, h, selection.ciphertext, selection.proof, 0):
-            raise CryptoError(f"ballot proofs: selection {index} proof does not verify")
-    total = _sum_ciphertexts(group, ballot.ciphertexts)
-    if not _branches_hold(group, h, total, ballot.count_proof, min_selections):
-        raise CryptoError("ballot proofs: selection count proof does not verify")
+    check_ballot_equations(public_key, ballot, parameters.min_selections)
 
 
 def check_ballot_statement(
@@ -356,6 +374,20 @@ def check_ballot_statement(
             where = f"selection {index}" if index < len(ballot.selections) else "selection count"
             raise CryptoError(f"ballot proofs: {where} challenges do not match the statement")
     return challenge
+
+
+def check_ballot_equations(
+    public_key: ElectionPublicKey, ballot: Ballot, min_selections: int
+) -> None:
+    """The group equations of every branch of every range proof, for a ballot whose statement
+    check_ballot_statement has passed. Shared by single and batch verification."""
+    group, h = public_key.group, public_key.element
+    for index, selection in enumerate(ballot.selections):
+        if not _branches_hold(group, h, selection.ciphertext, selection.proof, 0):
+            raise CryptoError(f"ballot proofs: selection {index} proof does not verify")
+    total = _sum_ciphertexts(group, ballot.ciphertexts)
+    if not _branches_hold(group, h, total, ballot.count_proof, min_selections):
+        raise CryptoError("ballot proofs: selection count proof does not verify")
 
 
 def _check_ballot_shape(

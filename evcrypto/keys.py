@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from evcrypto.elgamal import ElectionPublicKey
 from evcrypto.encoding import expect_hash, expect_int, expect_list, expect_object
 from evcrypto.errors import CryptoError
-from evcrypto.group import SECP256K1, Element, Group, group_named, require_group
+from evcrypto.group import Element, Group, group_named, require_group
 from evcrypto.proofs import SchnorrProof, knowledge_proof_holds, prove_knowledge
+from evcrypto.secp256k1 import SECP256K1
 
 COEFFICIENT_DOMAIN = "evoting/trustee-coefficient/v1"
 MAX_TRUSTEES = 100
@@ -153,12 +154,27 @@ def start_key_ceremony(
     election_hash: str, trustee: int, threshold: int, trustee_count: int, group: Group = SECP256K1
 ) -> KeyDealing:
     """Step 1 for one trustee: a random polynomial of degree threshold-1 and its commitment."""
-    expect_hash(election_hash, "election hash")
     group = require_group(group)
     threshold, trustee_count = _check_threshold(threshold, trustee_count)
     trustee = _check_trustee_index(trustee, "trustee", trustee_count)
     polynomial = tuple(group.random_scalar() for _ in range(threshold))
-    coefficients = tuple(group.mul_base(a) for a in polynomial)
+    return deal(election_hash, trustee, polynomial, group)
+
+
+def deal(
+    election_hash: str, trustee: int, polynomial: Sequence[int], group: Group = SECP256K1
+) -> KeyDealing:
+    """The dealing of a polynomial a trustee already holds (constant term first): its
+    commitment with fresh proofs of knowledge, and the shares to send."""
+    expect_hash(election_hash, "election hash")
+    group = require_group(group)
+    trustee = _check_trustee_index(trustee, "trustee")
+    if not isinstance(polynomial, Sequence) or not polynomial:
+        raise CryptoError("dealing: the polynomial needs at least one coefficient")
+    coefficients_secret = tuple(
+        group.check_scalar(a, f"polynomial coefficient {i}") for i, a in enumerate(polynomial)
+    )
+    coefficients = tuple(group.mul_base(a) for a in coefficients_secret)
     proofs = tuple(
         prove_knowledge(
             a,
@@ -166,10 +182,10 @@ def start_key_ceremony(
             COEFFICIENT_DOMAIN,
             _coefficient_statement(election_hash, trustee, power, coefficients[power]),
         )
-        for power, a in enumerate(polynomial)
+        for power, a in enumerate(coefficients_secret)
     )
     commitment = TrusteeCommitment(trustee, coefficients, proofs)
-    return KeyDealing(group, trustee, polynomial, commitment)
+    return KeyDealing(group, trustee, coefficients_secret, commitment)
 
 
 def verify_trustee_commitment(

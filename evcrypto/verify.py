@@ -7,7 +7,6 @@ per check, `ok   <check> (<detail>)` or `FAIL <check>: <reason>`; exits 0 if and
 check passes. It imports no Django and trusts nothing in the record it can recompute.
 """
 
-import json
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -15,21 +14,37 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from evcrypto.ballot import Ballot, ballot_tracker
-from evcrypto.batch import verify_ballots
+from evcrypto.batch import verify_election_ballots
+from evcrypto.contest_ballot import AnyBallot, ballot_from_dict, ballot_tracker
+from evcrypto.contests import check_weights, contest_slices
 from evcrypto.elgamal import ElectionPublicKey
-from evcrypto.encoding import canonical_json, expect_hash, expect_int, expect_list, expect_object
+from evcrypto.encoding import (
+    canonical_json,
+    expect_hash,
+    expect_int,
+    expect_list,
+    expect_object,
+    parse_json,
+    sha256_hex,
+)
 from evcrypto.errors import CryptoError
 from evcrypto.group import Group
 from evcrypto.keys import ElectionKey, verify_election_key
 from evcrypto.parameters import ElectionParameters
-from evcrypto.record import RECORD_FILES, read_record_file
+from evcrypto.record import (
+    CONTESTS_RECORD_FILES,
+    RECORD_FILES,
+    WEIGHTS_FILE,
+    contests_results,
+    read_record_file,
+)
+from evcrypto.spoil import SpoiledBallot, verify_spoiled_ballot
 from evcrypto.tally import (
     Aggregate,
     DecryptedTally,
     PartialDecryption,
-    aggregate,
     check_counts,
+    election_aggregate,
     verify_partial_decryption,
 )
 
@@ -63,7 +78,8 @@ class _RecordState:
         self.files: dict[str, object] = {}
         self.checked_parameters: ElectionParameters | None = None
         self.checked_key: ElectionKey | None = None
-        self.checked_ballots: list[Ballot] | None = None
+        self.checked_ballots: list[AnyBallot] | None = None
+        self.checked_weights: dict[str, int] | None = None
         self.checked_aggregate: Aggregate | None = None
         self.checked_partials: tuple[PartialDecryption, ...] | None = None
 
@@ -81,8 +97,12 @@ class _RecordState:
         return _established(self.checked_key, "trustee commitments")
 
     @property
-    def ballots(self) -> list[Ballot]:
+    def ballots(self) -> list[AnyBallot]:
         return _established(self.checked_ballots, "ballots")
+
+    @property
+    def weights(self) -> dict[str, int]:
+        return _established(self.checked_weights, "voter weights")
 
     @property
     def aggregate(self) -> Aggregate:
@@ -106,16 +126,35 @@ def _check_record_files(state: _RecordState) -> str:
             state.files[name] = read_record_file(state.directory, name)
         except CryptoError as error:
             errors.append(str(error))
+    if (state.directory / WEIGHTS_FILE).exists():
+        try:
+            state.files[WEIGHTS_FILE] = read_record_file(state.directory, WEIGHTS_FILE)
+        except CryptoError as error:
+            errors.append(str(error))
     if errors:
         raise CryptoError("; ".join(errors))
-    return f"{len(RECORD_FILES)} files in canonical JSON"
+    return f"{len(state.files)} files in canonical JSON"
 
 
 def _check_parameters(state: _RecordState) -> str:
     parameters = ElectionParameters.from_dict(state.file("parameters.json"))
     if parameters.group.insecure:
         raise CryptoError(f"group {parameters.group.name} is for tests only")
+    has_weights = WEIGHTS_FILE in state.files
+    if parameters.contests and not has_weights:
+        raise CryptoError(f"a {parameters.format} record needs {WEIGHTS_FILE}")
+    if not parameters.contests and has_weights:
+        raise CryptoError(f"a {parameters.format} record has no {WEIGHTS_FILE}")
     state.checked_parameters = parameters
+    if parameters.contests:
+        rules = ", ".join(
+            f"{c.contest_id}: {len(c.options)} options, {c.rule.kind}" for c in parameters.contests
+        )
+        weighted = "weighted" if parameters.weighted else "unweighted"
+        return (
+            f"{parameters.format}, {len(parameters.contests)} contests ({rules}), {weighted}, "
+            f"election hash {parameters.election_hash}"
+        )
     return (
         f"{parameters.candidate_count} candidates, {parameters.min_selections}.."
         f"{parameters.max_selections} selections, election hash {parameters.election_hash}"
@@ -157,10 +196,10 @@ def _check_ballot_trackers(state: _RecordState) -> str:
     return f"{len(ballots)} ballots"
 
 
-def _tracked_ballot(entry: object, group: Group) -> Ballot:
+def _tracked_ballot(entry: object, group: Group) -> AnyBallot:
     fields = expect_object(entry, {"tracker", "ballot"}, "entry")
     tracker = expect_hash(fields["tracker"], "tracker")
-    ballot = Ballot.from_dict(fields["ballot"], group)
+    ballot = ballot_from_dict(fields["ballot"], group)
     if ballot_tracker(ballot) != tracker:
         raise CryptoError(f"tracker {tracker} is not the hash of the ballot")
     return ballot
@@ -178,30 +217,83 @@ def _check_one_ballot_per_voter(state: _RecordState) -> str:
     return f"{len(seen)} distinct voter pseudonyms"
 
 
+def _check_voter_weights(state: _RecordState) -> str:
+    """Format 2: weights.json gives every cast ballot's voter a weight (all 1 unless the
+    election is weighted; if it is, weights.json is the roll whose hash the parameters, and
+    so the election hash, hold). Format 1 has no weights: every ballot counts once."""
+    parameters, ballots = state.parameters, state.ballots
+    if not parameters.contests:
+        state.checked_weights = {}
+        return "no weights: every ballot counts once"
+    listing = expect_object(state.file(WEIGHTS_FILE), {"weights"}, WEIGHTS_FILE)
+    if not isinstance(listing["weights"], dict):
+        raise CryptoError("weights: expected an object of voter pseudonym to weight")
+    weights = check_weights(listing["weights"])
+    if not parameters.weighted and any(weight != 1 for weight in weights.values()):
+        raise CryptoError("the election is not weighted, yet a weight is not 1")
+    if parameters.weighted and sha256_hex(canonical_json(listing)) != parameters.weights_hash:
+        raise CryptoError(
+            f"{WEIGHTS_FILE} is not the weight roll the parameters commit to (weights_hash "
+            f"{parameters.weights_hash})"
+        )
+    for index, ballot in enumerate(ballots):
+        if ballot.voter not in weights:
+            raise CryptoError(f"ballot {index}: no weight for voter {ballot.voter}")
+    state.checked_weights = weights
+    total = sum(weights[ballot.voter] for ballot in ballots)
+    return f"{len(weights)} voters, total weight {total} of {len(ballots)} ballots"
+
+
 def _check_ballot_proofs(state: _RecordState) -> str:
     parameters, ballots = state.parameters, state.ballots
-    verify_ballots(
-        state.election_key.public_key,
-        parameters.election_hash,
-        ballots,
-        parameters.candidate_count,
-        parameters.min_selections,
-        parameters.max_selections,
-    )
+    verify_election_ballots(parameters, state.election_key.public_key, ballots)
+    if parameters.contests:
+        return f"{len(ballots)} ballots, {len(parameters.contests)} contests each"
     return f"{len(ballots)} ballots"
+
+
+def _check_spoiled_ballots(state: _RecordState) -> str:
+    """Each spoiled ballot is a valid ballot of this election whose revealed randomness
+    re-creates its ciphertexts for exactly its published choice, and none was also cast."""
+    parameters, public_key = state.parameters, state.election_key.public_key
+    cast = {ballot_tracker(ballot) for ballot in state.ballots}
+    listing = expect_object(state.file("spoiled.json"), {"spoiled"}, "spoiled.json")
+    for index, entry in enumerate(expect_list(listing["spoiled"], "spoiled")):
+        name = f"spoiled ballot {index}"
+        if isinstance(entry, dict) and isinstance(entry.get("tracker"), str):
+            name = f"spoiled ballot {entry['tracker']}"
+        try:
+            spoiled = SpoiledBallot.from_dict(entry, parameters.group)
+            verify_spoiled_ballot(parameters, public_key, spoiled)
+        except CryptoError as error:
+            raise CryptoError(f"{name}: {error}") from None
+        if spoiled.tracker in cast:
+            raise CryptoError(f"{name} is also among the cast ballots")
+    return f"{len(listing['spoiled'])} spoiled ballots re-created from their randomness"
 
 
 def _check_aggregate(state: _RecordState) -> str:
     parameters = state.parameters
     published = Aggregate.from_dict(parameters.group, state.file("aggregate.json"))
-    recomputed = aggregate(state.ballots, parameters.candidate_count, parameters.group)
+    weights = state.weights if parameters.contests else None
+    recomputed = election_aggregate(parameters, state.ballots, weights)
     if published.ballot_count != recomputed.ballot_count:
         raise CryptoError(
             f"ballot count {published.ballot_count}, the record holds {recomputed.ballot_count}"
         )
+    if published.total_weight != recomputed.total_weight:
+        raise CryptoError(
+            f"total weight {published.total_weight}, the ballots' weights add up to "
+            f"{recomputed.total_weight}"
+        )
     if published.ciphertexts != recomputed.ciphertexts:
         raise CryptoError("ciphertexts are not the sum of the ballots' ciphertexts")
     state.checked_aggregate = published
+    if parameters.contests:
+        return (
+            f"{published.ballot_count} ballots of total weight {published.total_weight}, "
+            f"{len(published.ciphertexts)} options, each ballot times its weight"
+        )
     return f"{published.ballot_count} ballots, {len(published.ciphertexts)} candidates"
 
 
@@ -226,6 +318,8 @@ def _check_decryption_shares(state: _RecordState) -> str:
 
 def _check_published_counts(state: _RecordState) -> str:
     parameters = state.parameters
+    if parameters.contests:
+        return _check_contest_totals(state)
     listing = expect_object(state.file("results.json"), {"results"}, "results.json")
     rows = expect_list(listing["results"], "results", parameters.candidate_count)
     counts = []
@@ -241,6 +335,42 @@ def _check_published_counts(state: _RecordState) -> str:
     )
 
 
+def _check_contest_totals(state: _RecordState) -> str:
+    """Format 2: results.json is exactly the document its totals make, and every total is the
+    decryption of its option's aggregate ciphertext."""
+    parameters, tally_aggregate = state.parameters, state.aggregate
+    published = state.file("results.json")
+    fields = expect_object(
+        published, {"ballot_count", "contests", "total_weight", "weighted"}, "results.json"
+    )
+    contests = expect_list(fields["contests"], "results contests", len(parameters.contests))
+    totals: list[int] = []
+    for contest, entry in zip(parameters.contests, contests, strict=True):
+        part = expect_object(entry, {"id", "results"}, "contest result")
+        rows = expect_list(part["results"], f"results of {part['id']}", len(contest.options))
+        for row in rows:
+            value = expect_object(row, {"option", "total"}, "result")
+            totals.append(expect_int(value["total"], f"total of {value['option']}"))
+    expected = contests_results(parameters, tally_aggregate, tuple(totals))
+    if published != expected:
+        raise CryptoError(
+            "results.json does not name the contests, options, ballot count, total weight "
+            "and weighting of the parameters and the aggregate"
+        )
+    tally = DecryptedTally(tuple(totals), state.partials)
+    check_counts(state.election_key, tally_aggregate, tally, parameters.value_maxima)
+    weighted = f"weighted, total weight {tally_aggregate.total_weight}; "
+    return (weighted if parameters.weighted else "") + "; ".join(
+        f"{contest.contest_id}: "
+        + ", ".join(
+            f"{name} {total}" for name, total in zip(contest.options, totals[where], strict=True)
+        )
+        for contest, where in zip(
+            parameters.contests, contest_slices(parameters.contests), strict=True
+        )
+    )
+
+
 _CHECKS: tuple[tuple[str, Callable[[_RecordState], str]], ...] = (
     ("record files", _check_record_files),
     ("parameters", _check_parameters),
@@ -248,7 +378,9 @@ _CHECKS: tuple[tuple[str, Callable[[_RecordState], str]], ...] = (
     ("public key", _check_public_key),
     ("ballot trackers", _check_ballot_trackers),
     ("one ballot per voter", _check_one_ballot_per_voter),
+    ("voter weights", _check_voter_weights),
     ("ballot proofs", _check_ballot_proofs),
+    ("spoiled ballots", _check_spoiled_ballots),
     ("aggregate", _check_aggregate),
     ("decryption shares", _check_decryption_shares),
     ("published counts", _check_published_counts),
@@ -275,15 +407,22 @@ def verify_record(directory: str | Path) -> tuple[CheckResult, ...]:
 def verify_bundle(path: str | Path) -> tuple[CheckResult, ...]:
     """Verify a record downloaded as one JSON object (record file name -> its content): the
     files are written out canonically to a temporary folder and checked like a directory."""
-    try:
-        bundle = json.loads(Path(path).read_bytes())
-    except (OSError, ValueError) as exc:
+    try:  # any whitespace and key order, but never a duplicate key (parse_json)
+        bundle = parse_json(Path(path).read_bytes())
+    except (OSError, ValueError, CryptoError) as exc:
         return (CheckResult("record bundle", False, f"cannot read {path}: {exc}"),)
-    if not isinstance(bundle, dict) or sorted(bundle) != sorted(RECORD_FILES):
+    shapes = (sorted(RECORD_FILES), sorted(CONTESTS_RECORD_FILES))
+    if not isinstance(bundle, dict) or sorted(bundle) not in shapes:
         expected = ", ".join(RECORD_FILES)
-        return (CheckResult("record bundle", False, f"expected exactly the keys {expected}"),)
+        return (
+            CheckResult(
+                "record bundle",
+                False,
+                f"expected exactly the keys {expected} (and {WEIGHTS_FILE} for format 2)",
+            ),
+        )
     with tempfile.TemporaryDirectory(prefix="evcrypto-record-") as folder:
-        for name in RECORD_FILES:
+        for name in bundle:
             try:
                 (Path(folder) / name).write_bytes(canonical_json(bundle[name]))
             except CryptoError as error:

@@ -5,8 +5,10 @@
 2. Check that every port is free; if one is taken, print one line and exit 1.
 3. Run each process's set-up commands (database, migrations), then start it.
 4. Print every process's output on one stream, each line prefixed by the process name.
-5. A process that dies is reported and left dead; the others keep running.
-6. Ctrl-C or SIGTERM stops everything that was started: terminate, then kill after a grace.
+5. Once the backend and every validator answer /health, print a short banner: where to go,
+   the demo log-ins, the metrics, how to stop.
+6. A process that dies is reported and left dead; the others keep running.
+7. Ctrl-C or SIGTERM stops everything that was started: terminate, then kill after a grace.
 
 Plain Python and the standard library only, so it works before Django is importable. To add a
 process, add one ProcessSpec to dev_processes(). The backend comes last: its set-up
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +39,8 @@ SUPERVISOR = "devrun"
 BACKEND_PORT = 8000
 GRACE_SECONDS = 10.0
 POLL_SECONDS = 0.2
+READY_POLL_SECONDS = 0.5
+READY_TIMEOUT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class ProcessSpec:
     env: dict[str, str] = field(default_factory=dict)
     port: int | None = None
     setup: Sequence[Sequence[str]] = ()
+    # Answers 200 once the process serves: the ready banner waits for every one of these.
+    health_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,7 @@ def bootnode_spec(network: Network) -> ProcessSpec:
         command=[PYTHON, "-m", "gunicorn", "validators.bootnode.wsgi:application", "--bind", bind],
         env=env,
         port=network.bootnode_port,
-        setup=[[PYTHON, "-m", "django", "migrate", "--noinput"]],
+        setup=[[PYTHON, "-m", "django", "migrate", "--noinput", "--verbosity", "0"]],
     )
 
 
@@ -127,13 +134,14 @@ def validator_specs(entry: ValidatorEntry) -> list[ProcessSpec]:
         ],
         env=env,
         port=entry.port,
-        setup=[[*manage, "ensure_database"], [*manage, "migrate", "--noinput"]],
+        setup=[[*manage, "ensure_database"], [*manage, "migrate", "--noinput", "--verbosity", "0"]],
+        health_url=f"http://{entry.host}:{entry.port}/health",
     )
     # The consensus engine takes one input at a time: a solo pool, not a prefork one.
     worker = ProcessSpec(
         name=f"{entry.node_id}-wkr",
         command=[
-            *(PYTHON, "-m", "celery", "-A", "validators.node", "worker", "-B"),
+            *(PYTHON, "-m", "celery", "--quiet", "-A", "validators.node", "worker", "-B"),
             *("--pool", "solo", "--loglevel", "INFO", "--hostname", f"{entry.node_id}@%h"),
         ],
         env=env,
@@ -154,10 +162,11 @@ def backend_specs() -> list[ProcessSpec]:
         ],
         env=env,
         port=BACKEND_PORT,
+        health_url=f"http://127.0.0.1:{BACKEND_PORT}/health",
         # Static files for the admin (DEBUG is off: whitenoise serves STATIC_ROOT), then
         # seed_demo, last so its log-in details are the last lines before the web starts.
         setup=[
-            [*manage, "migrate", "--noinput"],
+            [*manage, "migrate", "--noinput", "--verbosity", "0"],
             [*manage, "collectstatic", "--noinput", "--verbosity", "0"],
             [*manage, "seed_demo"],
         ],
@@ -167,7 +176,11 @@ def backend_specs() -> list[ProcessSpec]:
     worker = ProcessSpec(
         name="backend-wkr",
         command=[
-            *(PYTHON, "-m", "celery", "-A", "evoting", "worker", "-B", "--pool", "threads"),
+            *(PYTHON, "-m", "celery", "--quiet", "-A", "evoting", "worker", "-B"),
+            *("--pool", "threads"),
+            # Every queue of the backend's, long jobs too, with threads to spare for delivery
+            # while a tally runs.
+            *("--queues", "backend,backend-delivery,backend-jobs", "--concurrency", "4"),
             *("--loglevel", "INFO", "--hostname", "backend@%h"),
         ],
         env=env,
@@ -308,6 +321,44 @@ def start_all(specs: Sequence[ProcessSpec], running: list[Child], console: Conso
     return True
 
 
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def ready_banner() -> list[str]:
+    site = f"http://127.0.0.1:{BACKEND_PORT}"
+    var_dir = Path(os.environ.get("VAR_DIR") or REPO_DIR / "var")
+    return [
+        f"ready: open {site}/ (voters, trustees) or {site}/admin/ (officials)",
+        f"  demo log-ins: {var_dir / 'demo-credentials.txt'}",
+        f"  metrics: {site}/metrics and each validator's /metrics (from this machine)",
+        "  stop: Ctrl-C",
+    ]
+
+
+def announce_when_ready(
+    specs: Sequence[ProcessSpec], console: Console, stopped: threading.Event
+) -> None:
+    """Print the banner once every process with a health URL answers it; say so if that has
+    not happened within READY_TIMEOUT_SECONDS."""
+    waiting = [spec.health_url for spec in specs if spec.health_url]
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while waiting and not stopped.is_set():
+        waiting = [url for url in waiting if not answers(url)]
+        if waiting and time.monotonic() > deadline:
+            console.note(f"not ready after {READY_TIMEOUT_SECONDS:.0f}s: {', '.join(waiting)}")
+            return
+        if waiting:
+            stopped.wait(READY_POLL_SECONDS)
+    if not stopped.is_set():
+        for text in ready_banner():
+            console.note(text)
+
+
 def watch(running: Sequence[Child], console: Console) -> None:
     """Report each process that exits, once, and leave it dead; return when none is left."""
     alive = list(running)
@@ -334,14 +385,20 @@ def supervise(
     console = Console(out, [spec.name for spec in specs])
     running: list[Child] = []
     previous = {signum: signal.signal(signum, raise_stop) for signum in STOP_SIGNALS}
+    stopped = threading.Event()
     try:
         if start_all(specs, running, console):
+            announcer = threading.Thread(
+                target=announce_when_ready, args=(specs, console, stopped), daemon=True
+            )
+            announcer.start()
             watch(running, console)
         return 1
     except StopRequested as stop:
         console.note(f"{stop} received: stopping {len(running)} processes")
         return 0
     finally:
+        stopped.set()
         for signum in STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
         stop_all(running, console)

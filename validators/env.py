@@ -8,7 +8,6 @@ the backend, the validator node and the bootnode can all import it without side 
 
 from __future__ import annotations
 
-import base64
 import os
 import secrets
 from collections.abc import Callable
@@ -74,11 +73,6 @@ def envlist(name: str, default: list[str]) -> list[str]:
 def dev_secret_key(path: Path) -> str:
     """The development secret key at path, created (mode 0600) on first use."""
     return _generated_once(path, lambda: secrets.token_urlsafe(50))
-
-
-def dev_fernet_key(path: Path) -> str:
-    """A development Fernet key (urlsafe base64 of 32 random bytes) kept at path, mode 0600."""
-    return _generated_once(path, lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 
 
 def _generated_once(path: Path, make: Callable[[], str]) -> str:

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from knox.models import AuthToken
 
 from apps.accounts.models import User
+
+# Nobody needs to see or make API tokens in the admin: they are made by logging in.
+admin.site.unregister(AuthToken)
 
 
 @admin.register(User)

@@ -47,6 +47,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new password ends every API token of the account."""
+        # set_password() leaves the new raw password in _password until the save.
+        password_changed = getattr(self, "_password", None) is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from knox.models import AuthToken
+
+            AuthToken.objects.filter(user=self).delete()
+
 
 def signed_in(user: User | AnonymousUser) -> User:
     """The user of a request that passed its log-in check (login_required, IsAuthenticated)."""

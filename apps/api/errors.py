@@ -12,20 +12,16 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from apps.chain.reading import ChainUnavailable
 from apps.elections.errors import DomainError
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response({"detail": exc.detail, "code": exc.code}, status=exc.status)
-    if isinstance(exc, ChainUnavailable):
-        body = {"detail": "no validator answered; try again later", "code": "chain_unavailable"}
-        return Response(body, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     response = exception_handler(exc, context)
     if response is None:
         return None  # a bug, not bad input: let Django log it and answer 500

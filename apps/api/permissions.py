@@ -1,9 +1,9 @@
 """Who may see and do what, checked before a view runs.
 
-Staff (officials) see every election. Anyone else sees only the elections whose roll they are
-on: for another existing election every endpoint answers 403 `not_on_roll` and shows nothing
-of it, and an unknown id is a 404. (Election ids are sequential, so hiding that one exists
-would protect nothing; its title, candidates, key and results stay hidden.)
+Which elections a user sees is apps.elections.access. For an existing election the user may
+not see, every endpoint answers 403 `not_on_roll` and shows nothing of it, and an unknown id
+is a 404. (Election ids are sequential, so hiding that one exists would protect nothing; its
+title, candidates, key and results stay hidden.)
 """
 
 from __future__ import annotations
@@ -12,37 +12,45 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.db.models import QuerySet
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from apps.accounts.models import User, signed_in
-from apps.elections.errors import NotFound, NotOnRoll
-from apps.elections.models import Election, RollEntry
+from apps.accounts.models import signed_in
+from apps.elections.access import visible_election
+from apps.elections.models import Election
 
 
 class IsOfficial(BasePermission):
-    message = "only election officials (staff) may do this"
+    """Staff holding the model permission the action needs, as in the admin: an official
+    allowed only to look (view_election) cannot open, close or tally."""
+
+    message = "only election officials (staff) with that permission may do this"
     code = "not_staff"
+    permission = "elections.change_election"
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        user = request.user
+        return bool(
+            user and user.is_authenticated and user.is_staff and user.has_perm(self.permission)
+        )
 
 
-def visible_election(user: User, election_id: int) -> Election:
-    election = Election.objects.filter(pk=election_id).first()
-    if election is None:
-        raise NotFound(f"there is no election {election_id}")
-    if not user.is_staff and not RollEntry.objects.filter(election=election, user=user).exists():
-        raise NotOnRoll("you are not on this election's voter roll")
-    return election
+class IsOfficialCreating(IsOfficial):
+    permission = "elections.add_election"
 
 
-def visible_elections(user: User) -> QuerySet[Election]:
-    elections = Election.objects.all()
-    return elections if user.is_staff else elections.filter(roll__user=user)
+class IsOfficialWatching(IsOfficial):
+    """Reading what officials read of an election (a ceremony's state)."""
+
+    permission = "elections.view_election"
+
+
+class IsHealthWatcher(IsOfficial):
+    """Validator health: looking, or asking for a fresh look."""
+
+    permission = "network.view_validatorhealth"
 
 
 ElectionView = Callable[[Request, Election, dict[str, Any]], Response]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from apps.elections.models import Candidate, Election
@@ -18,27 +20,65 @@ MAX_VOTERS_PER_REQUEST = 10_000
 MAX_ENCRYPTED_VOTE_CHARS = 200_000
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's CharField also takes a number and makes it text, which the
+    schema (type string) does not allow."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: DRF's IntegerField also takes "7" and 7.0, which the schema (type
+    integer) does not allow."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
 def id_field(**kwargs: Any) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+    return StrictIntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# DRF refuses NUL in any string (and lone surrogates, which JSON generators do not make); the
+# schema says so with this pattern.
+PRINTABLE_TEXT = RegexValidator(r"^[^\x00]*$", "NUL is not allowed")
+
+
+def text_field(max_length: int, min_length: int = 1, **kwargs: Any) -> serializers.CharField:
+    """A string taken as sent (not trimmed), so that what the schema allows is what the field
+    accepts; the verbs trim and refuse what is empty once trimmed (422)."""
+    return StrictCharField(
+        min_length=min_length or None,
+        allow_blank=min_length == 0,
+        max_length=max_length,
+        trim_whitespace=False,
+        validators=[PRINTABLE_TEXT],
+        **kwargs,
+    )
 
 
 # --- auth
 
 
 class LoginInput(serializers.Serializer):
-    email = serializers.CharField(max_length=254)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    email = text_field(254)
+    password = text_field(1024)
 
 
 class TokenOutput(serializers.Serializer):
-    access_token = serializers.CharField()
-    token_type = serializers.CharField(default="bearer")
+    access_token = StrictCharField()
+    token_type = StrictCharField(default="bearer")
 
 
 class ProfileOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     email = serializers.EmailField()
-    name = serializers.CharField()
+    name = StrictCharField()
     is_staff = serializers.BooleanField()
 
 
@@ -78,56 +118,71 @@ class ElectionOutput(serializers.ModelSerializer):
 
 
 class ElectionInput(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(allow_blank=True, default="", max_length=10_000)
+    title = text_field(200)
+    description = text_field(10_000, min_length=0, default="")
     candidates = serializers.ListField(
-        child=serializers.CharField(max_length=200), min_length=1, max_length=MAX_CANDIDATES
+        child=text_field(200), min_length=1, max_length=MAX_CANDIDATES
     )
-    min_selections = serializers.IntegerField(min_value=0, max_value=MAX_CANDIDATES, default=1)
-    max_selections = serializers.IntegerField(min_value=1, max_value=MAX_CANDIDATES, default=1)
+    min_selections = StrictIntegerField(min_value=0, max_value=MAX_CANDIDATES, default=1)
+    max_selections = StrictIntegerField(min_value=1, max_value=MAX_CANDIDATES, default=1)
     opens_at = serializers.DateTimeField(required=False, allow_null=True)
     closes_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
 class VoterInput(serializers.Serializer):
+    """A voter for the roll. No password: a new account's voter is invited by e-mail to set
+    their own."""
+
     email = serializers.EmailField()
-    name = serializers.CharField(max_length=200, allow_blank=True, default="")
-    password = serializers.CharField(
-        max_length=128, required=False, allow_null=True, trim_whitespace=False
+    # Not trimmed here, so the length checked is the length sent; the verb trims.
+    name = text_field(200, min_length=0, default="")
+
+
+class InvitationsInput(serializers.Serializer):
+    emails = serializers.ListField(
+        child=serializers.EmailField(),
+        max_length=MAX_VOTERS_PER_REQUEST,
+        help_text="voters on the roll to invite again; every voter who never logged in when empty",
+        default=list,
     )
 
 
+class InvitationsOutput(serializers.Serializer):
+    queued = StrictIntegerField(help_text="invitations the worker will send")
+
+
 class RollReport(serializers.Serializer):
-    added = serializers.IntegerField()
-    already_on_roll = serializers.IntegerField()
-    users_created = serializers.IntegerField()
+    added = StrictIntegerField()
+    already_on_roll = StrictIntegerField()
+    users_created = StrictIntegerField()
 
 
 # --- votes
 
 
 class ElectionQuery(serializers.Serializer):
-    election_id = id_field()
+    # A query string is text: "7" is how an integer is written there.
+    election_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class PublicKeysOutput(serializers.Serializer):
-    election_id = serializers.IntegerField()
-    chain_election_id = serializers.CharField()
-    group = serializers.CharField()
-    elgamal_pubkey = serializers.CharField(help_text="the public key element, hex")
+    election_id = StrictIntegerField()
+    chain_election_id = StrictCharField()
+    group = StrictCharField()
+    elgamal_pubkey = StrictCharField(help_text="the public key element, hex")
     election_key = serializers.JSONField(help_text="the full election key (trustee commitments)")
-    election_hash = serializers.CharField()
-    voter_pseudonym = serializers.CharField(
+    election_hash = StrictCharField()
+    voter_pseudonym = StrictCharField(
         allow_null=True,
         help_text="bind your ballot's proofs to this (null if you are not on the roll)",
     )
     candidates = CandidateOutput(many=True)
-    min_selections = serializers.IntegerField()
-    max_selections = serializers.IntegerField()
+    min_selections = StrictIntegerField()
+    max_selections = StrictIntegerField()
 
 
 class HasVotedOutput(serializers.Serializer):
-    election_id = serializers.IntegerField()
+    election_id = StrictIntegerField()
     has_voted = serializers.BooleanField()
 
 
@@ -135,7 +190,7 @@ class SubmitInput(serializers.Serializer):
     """Exactly one of: a client-made ballot, or the choice for the server to encrypt."""
 
     election_id = id_field()
-    encrypted_vote = serializers.CharField(
+    encrypted_vote = StrictCharField(
         required=False,
         max_length=MAX_ENCRYPTED_VOTE_CHARS,
         help_text="base64 of the ballot's canonical JSON (ciphertexts and proofs)",
@@ -154,45 +209,107 @@ class SubmitInput(serializers.Serializer):
         return attrs
 
 
+class EncryptedVoteInput(serializers.Serializer):
+    election_id = id_field()
+    encrypted_vote = text_field(
+        MAX_ENCRYPTED_VOTE_CHARS,
+        help_text="base64 of the ballot's canonical JSON (ciphertexts and proofs)",
+    )
+
+
+class ChoiceInput(serializers.Serializer):
+    election_id = id_field()
+    candidate_id = id_field(help_text="the server encrypts this choice and never stores it")
+
+
+class ChoicesInput(serializers.Serializer):
+    election_id = id_field()
+    candidate_ids = serializers.ListField(child=id_field(), max_length=MAX_CANDIDATES, min_length=1)
+
+
+# What the schema shows for SubmitInput: exactly one of the three ways to vote.
+SUBMIT_SCHEMA = PolymorphicProxySerializer(
+    component_name="SubmitInput",
+    serializers=[EncryptedVoteInput, ChoiceInput, ChoicesInput],
+    resource_type_field_name=None,
+)
+
+
+SCALAR_HEX = RegexValidator(r"^[0-9a-f]{64}$", "a scalar is 64 lowercase hex digits")
+
+
+class SpoilInput(serializers.Serializer):
+    """A ballot challenged instead of cast, with what its client reveals (the Benaloh
+    challenge): the randomness and the choice, one entry per candidate in ballot order."""
+
+    election_id = id_field()
+    encrypted_vote = text_field(
+        MAX_ENCRYPTED_VOTE_CHARS,
+        help_text="base64 of the ballot's canonical JSON, as for casting",
+    )
+    randomness = serializers.ListField(
+        child=StrictCharField(min_length=64, max_length=64, validators=[SCALAR_HEX]),
+        min_length=1,
+        max_length=MAX_CANDIDATES,
+        help_text="each selection's encryption randomness r, 64 hex digits: alpha = r*G",
+    )
+    choice = serializers.ListField(
+        child=StrictIntegerField(min_value=0, max_value=1),
+        min_length=1,
+        max_length=MAX_CANDIDATES,
+        help_text="the claimed choice: 1 for each chosen candidate, 0 for the others",
+    )
+
+
+class SpoilOutput(serializers.Serializer):
+    election_id = StrictIntegerField()
+    tracker = StrictCharField(help_text="the spoiled ballot's tracker: look it up at /check/")
+    choice = serializers.ListField(child=StrictIntegerField())
+    candidates = CandidateOutput(
+        many=True, help_text="the candidates decoded from the revealed randomness"
+    )
+    check_url = StrictCharField(help_text="the public page that shows this spoiled ballot")
+
+
 class ReceiptOutput(serializers.Serializer):
-    election_id = serializers.IntegerField()
-    transaction_id = serializers.CharField()
-    tracker = serializers.CharField()
-    status = serializers.CharField()
+    election_id = StrictIntegerField()
+    transaction_id = StrictCharField()
+    tracker = StrictCharField()
+    status = StrictCharField()
 
 
 class HistoryEntry(ReceiptOutput):
-    election_title = serializers.CharField()
-    block_height = serializers.IntegerField(allow_null=True)
+    election_title = StrictCharField()
+    block_height = StrictIntegerField(allow_null=True)
     cast_at = serializers.DateTimeField()
 
 
 class TransactionQuery(ElectionQuery):
-    transaction_id = serializers.CharField(max_length=64)
+    transaction_id = text_field(64)
 
 
 class TransactionStatusOutput(serializers.Serializer):
-    transaction_id = serializers.CharField()
-    election_id = serializers.IntegerField()
+    transaction_id = StrictCharField()
+    election_id = StrictIntegerField()
     status = serializers.ChoiceField(choices=["pending", "fallback", "confirmed"])
-    block_height = serializers.IntegerField(allow_null=True)
-    block_hash = serializers.CharField(allow_null=True)
+    block_height = StrictIntegerField(allow_null=True)
+    block_hash = StrictCharField(allow_null=True)
 
 
 class ResultRow(serializers.Serializer):
-    candidate_id = serializers.IntegerField()
-    name = serializers.CharField()
-    votes = serializers.IntegerField()
+    candidate_id = StrictIntegerField()
+    name = StrictCharField()
+    votes = StrictIntegerField()
 
 
 class Turnout(serializers.Serializer):
-    voted = serializers.IntegerField()
-    eligible = serializers.IntegerField()
+    voted = StrictIntegerField()
+    eligible = StrictIntegerField()
 
 
 class ResultsOutput(serializers.Serializer):
-    election_id = serializers.IntegerField()
-    state = serializers.CharField()
+    election_id = StrictIntegerField()
+    state = StrictCharField()
     turnout = Turnout()
     results = ResultRow(many=True, allow_null=True, help_text="null until the tally")
     proof = serializers.JSONField(
@@ -206,21 +323,21 @@ class VerifyInput(ElectionQuery):
 
 
 class ValidatorVerdict(serializers.Serializer):
-    """One validator's report on its own copy (apps.chain.verification)."""
+    """One validator's report on its own copy (apps.network.verification)."""
 
-    node_id = serializers.CharField()
+    node_id = StrictCharField()
     reachable = serializers.BooleanField()
-    height = serializers.IntegerField(allow_null=True)
-    last_hash = serializers.CharField(allow_null=True)
+    height = StrictIntegerField(allow_null=True)
+    last_hash = StrictCharField(allow_null=True)
     valid = serializers.BooleanField()
     agrees = serializers.BooleanField(required=False, help_text="a prefix of the highest chain")
-    transactions = serializers.IntegerField(required=False)
-    problem = serializers.CharField(required=False, allow_null=True)
-    error = serializers.CharField(required=False)
+    transactions = StrictIntegerField(required=False)
+    problem = StrictCharField(required=False, allow_null=True)
+    error = StrictCharField(required=False)
 
 
 class ChainVerificationOutput(serializers.Serializer):
-    election_id = serializers.IntegerField()
+    election_id = StrictIntegerField()
     valid = serializers.BooleanField()
     # DRF's metaclass takes declared fields off the class, so this does not shadow
     # Field.validators at run time; the stubs cannot know that.
@@ -233,27 +350,27 @@ class ChainVerificationOutput(serializers.Serializer):
 
 
 class ValidatorHealthRow(serializers.Serializer):
-    """One validator as the last health check saw it (apps.chain.health)."""
+    """One validator as the last health check saw it (apps.network.health)."""
 
-    node_id = serializers.CharField()
-    url = serializers.CharField()
+    node_id = StrictCharField()
+    url = StrictCharField()
     status = serializers.ChoiceField(choices=["healthy", "degraded", "unreachable"])
-    height = serializers.IntegerField()
-    lag = serializers.IntegerField(help_text="blocks behind the highest known validator")
-    last_block_hash = serializers.CharField()
-    latency_ms = serializers.IntegerField(allow_null=True)
+    height = StrictIntegerField()
+    lag = StrictIntegerField(help_text="blocks behind the highest known validator")
+    last_block_hash = StrictCharField()
+    latency_ms = StrictIntegerField(allow_null=True)
     last_seen_at = serializers.DateTimeField(allow_null=True)
     checked_at = serializers.DateTimeField()
-    evidence_count = serializers.IntegerField()
-    error = serializers.CharField()
+    evidence_count = StrictIntegerField()
+    error = StrictCharField()
 
 
 class ValidatorHealthOutput(serializers.Serializer):
-    healthy = serializers.IntegerField()
+    healthy = StrictIntegerField()
     validators = ValidatorHealthRow(many=True)  # type: ignore[assignment]  # as above
 
 
 class HealthOutput(serializers.Serializer):
-    service = serializers.CharField()
-    status = serializers.CharField()
-    validators_healthy = serializers.IntegerField(allow_null=True)
+    service = StrictCharField()
+    status = StrictCharField()
+    validators_healthy = StrictIntegerField(allow_null=True)

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from apps.api.views import auth, elections, network, votes
+from apps.api.views import auth, elections, jobs, network, trustees, votes
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -41,6 +41,7 @@ urlpatterns = [
     re_path(r"^votes/check/?$", votes.check, name="check"),
     re_path(r"^votes/history/?$", votes.history, name="history"),
     re_path(r"^votes/submit/?$", votes.submit, name="submit"),
+    re_path(r"^votes/spoil/?$", votes.spoil, name="spoil"),
     re_path(r"^votes/transaction-status/?$", votes.transaction_status, name="transaction-status"),
     re_path(r"^votes/results/?$", votes.results, name="results"),
     re_path(r"^votes/verify-blockchain/?$", votes.verify_blockchain, name="verify-blockchain"),
@@ -50,8 +51,40 @@ urlpatterns = [
         network.refresh_validator_status,
         name="validator-refresh",
     ),
+    re_path(r"^jobs/(?P<job_id>[0-9]{1,18})/?$", jobs.job, name="job"),
+    re_path(r"^trustee/elections/?$", trustees.my_elections, name="trustee-elections"),
+    re_path(
+        r"^trustee/elections/(?P<election_id>[0-9]{1,18})/ceremony/?$",
+        trustees.ceremony,
+        name="trustee-ceremony",
+    ),
+    re_path(
+        r"^trustee/elections/(?P<election_id>[0-9]{1,18})/encryption-key/?$",
+        trustees.encryption_key,
+        name="trustee-encryption-key",
+    ),
+    re_path(
+        r"^trustee/elections/(?P<election_id>[0-9]{1,18})/dealing/?$",
+        trustees.dealing,
+        name="trustee-dealing",
+    ),
+    re_path(
+        r"^trustee/elections/(?P<election_id>[0-9]{1,18})/share-check/?$",
+        trustees.share_check,
+        name="trustee-share-check",
+    ),
+    re_path(
+        r"^trustee/elections/(?P<election_id>[0-9]{1,18})/tally/?$",
+        trustees.tally,
+        name="trustee-tally",
+    ),
+    re_path(
+        r"^trustee/elections/(?P<election_id>[0-9]{1,18})/partial-decryption/?$",
+        trustees.partial_decryption,
+        name="trustee-partial-decryption",
+    ),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^docs/?$", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^", include(router.urls)),
-    re_path(r"^(?P<path>.*)$", unknown_endpoint),
+    re_path(r"^(?P<path>[\s\S]*)$", unknown_endpoint),  # any path, newlines too
 ]

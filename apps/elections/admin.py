@@ -1,20 +1,22 @@
-"""The officials' admin: elections and their candidates, state changes, voter rolls.
+"""The officials' admin: elections and their candidates, trustees, state changes, voter rolls.
 
-Every state change calls its verb (apps.elections.services, apps.elections.tally) and shows a
-refusal's DomainError.detail as a message. Officials see who is on a roll and whether they
-voted, never what: the election's key material is never shown, and votes are not in the admin.
+Every state change calls its verb (apps.elections.services, apps.elections.tally,
+apps.trustees.services) and shows a refusal's DomainError.detail as a message. Officials see
+who is on a roll and whether they voted, never what: votes are not in the admin, and no
+election secret exists on the server to show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -22,41 +24,87 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from apps.accounts.invitations import queue_invitations
+from apps.accounts.models import signed_in
+from apps.elections.copying import copy_election
 from apps.elections.errors import DomainError
 from apps.elections.forms import (
     CandidateInlineFormSet,
     ElectionCreationForm,
+    ReminderForm,
     RollReport,
     VoterRollUploadForm,
 )
-from apps.elections.models import Candidate, Election, RollEntry
-from apps.elections.services import add_voters, close_election, create_election, open_election
-from apps.elections.tally import tally_election
+from apps.elections.jobs import job_document, start_job
+from apps.elections.models import Candidate, Election, Job, RollEntry
+from apps.elections.reminders import pending_recipients, schedule_reminder
+from apps.elections.services import add_voters, create_election, open_election, start_closing
+from apps.elections.tally import check_tally_can_start
 from apps.lib.admin import ReadOnlyModelAdmin
+from apps.trustees.admin import CeremonyAdminMixin
 
-Verb = Callable[[Election], Election]
+Verb = Callable[[Election], object]
 
-# The state changes an official can make: button/action name -> (verb, past tense, from state).
-TRANSITIONS: dict[str, tuple[Verb, str, str]] = {
-    "open": (open_election, "opened", Election.State.DRAFT),
-    "close": (close_election, "closed", Election.State.OPEN),
-    "tally": (tally_election, "tallied", Election.State.CLOSED),
+
+def _tallying(election: Election) -> Job:
+    """The tally (or the publishing) runs on the worker; the quick refusals answer here."""
+    check_tally_can_start(election)
+    return start_job(Job.Kind.TALLY, election)
+
+
+# The state changes an official can make:
+# button/action name -> (verb, what is reported, from state, button label).
+# Closing, tallying and publishing start a job (apps.elections.jobs): the election's page
+# shows its steps and progress.
+TRANSITIONS: dict[str, tuple[Verb, str, str, str]] = {
+    "open": (open_election, "opened", Election.State.DRAFT, "Open the election"),
+    "close": (
+        start_closing,
+        "closing: see the progress below",
+        Election.State.OPEN,
+        "Close the election",
+    ),
+    "tally": (
+        _tallying,
+        "tally started: see the progress below; then the trustees' partial decryptions",
+        Election.State.CLOSED,
+        "Start the tally",
+    ),
+    "publish": (
+        _tallying,
+        "publishing: see the progress below",
+        Election.State.TALLYING,
+        "Publish the results",
+    ),
 }
+
+# A CSV of more rows than this is imported by the worker, with progress on the election's page.
+IMPORT_IN_BACKGROUND_ROWS = 200
 
 STATE_COLOURS: dict[str, str] = {
     Election.State.DRAFT: "#777",
     Election.State.OPEN: "#2a7d2a",
     Election.State.CLOSED: "#b36b00",
+    Election.State.TALLYING: "#6b3fa0",
     Election.State.TALLIED: "#205493",
 }
 
 DRAFT_FIELDS = ("title", "description", "opens_at", "closes_at", "min_selections", "max_selections")
-RECORD_FIELDS = ("state_badge", "turnout", "chain_election_id", "election_hash", "created_at")
+SCHEDULE_FIELDS = ("opens_at", "closes_at")
+RECORD_FIELDS = (
+    "state_badge",
+    "turnout",
+    "schedule",
+    "chain_election_id",
+    "election_hash",
+    "created_at",
+)
 TIMELINE_FIELDS = ("opened_at", "closed_at", "tallied_at")
 
 
 class CandidateInline(admin.TabularInline):
-    """Candidates change only while the election is a draft: opening fixes the ballot."""
+    """Candidates change only while the election is a draft whose key ceremony has not
+    started: the ceremony fixes the ballot."""
 
     model = Candidate
     formset = CandidateInlineFormSet
@@ -64,7 +112,7 @@ class CandidateInline(admin.TabularInline):
     extra = 0
 
     def _draft(self, obj: Election | None) -> bool:
-        return obj is not None and obj.state == Election.State.DRAFT
+        return ballot_editable(obj)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._draft(obj) and super().has_add_permission(request, obj)
@@ -76,17 +124,32 @@ class CandidateInline(admin.TabularInline):
         return self._draft(obj) and super().has_delete_permission(request, obj)
 
 
+def ballot_editable(election: Election | None) -> bool:
+    return (
+        election is not None and election.state == Election.State.DRAFT and not election.ceremony_id
+    )
+
+
 @admin.register(Election)
-class ElectionAdmin(admin.ModelAdmin):
+class ElectionAdmin(CeremonyAdminMixin, admin.ModelAdmin):
     list_display = ("title", "state_badge", "turnout", "opens_at", "closes_at", "created_at")
     list_filter = ("state",)
     search_fields = ("title",)
     inlines = (CandidateInline,)
-    actions = ("open_elections", "close_elections", "tally_elections")
+    actions = ("open_elections", "close_elections", "tally_elections", "copy_elections")
     add_form_template = "admin/elections/election/add_form.html"
-    # Key material (public key, sealed private key), the raw parameters and raw results JSON
-    # are never fields here; results are shown through results_table only.
-    exclude = ("public_key", "sealed_private_key", "parameters", "results")
+    # The public key, the raw parameters, aggregate and results JSON are not fields here;
+    # results are shown through results_table only. No secret of an election is stored.
+    exclude = (
+        "public_key",
+        "parameters",
+        "results",
+        "aggregate",
+        "tally_report",
+        "ceremony_id",
+        "threshold",
+        "schedule_problem",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Election]:
         elections: QuerySet[Election] = super().get_queryset(request)
@@ -96,7 +159,7 @@ class ElectionAdmin(admin.ModelAdmin):
         )
 
     def get_fieldsets(self, request: HttpRequest, obj: Election | None = None) -> Any:
-        if obj is not None and obj.state == Election.State.DRAFT:
+        if ballot_editable(obj):
             return ((None, {"fields": DRAFT_FIELDS}), ("Record", {"fields": RECORD_FIELDS}))
         fieldsets: list[Any] = [
             (None, {"fields": DRAFT_FIELDS}),
@@ -107,9 +170,13 @@ class ElectionAdmin(admin.ModelAdmin):
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Election | None = None) -> Any:
-        if obj is not None and obj.state == Election.State.DRAFT:
+        if ballot_editable(obj):
             return RECORD_FIELDS
-        return DRAFT_FIELDS + RECORD_FIELDS + TIMELINE_FIELDS + ("results_table",)
+        fixed = DRAFT_FIELDS + RECORD_FIELDS + TIMELINE_FIELDS + ("results_table",)
+        if obj is not None and obj.state == Election.State.DRAFT:
+            # The times are not part of the ballot the ceremony fixes: a draft's stay editable.
+            return tuple(name for name in fixed if name not in SCHEDULE_FIELDS)
+        return fixed
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         # Only a draft may be deleted (has_delete_permission); a bulk delete would not ask.
@@ -136,27 +203,45 @@ class ElectionAdmin(admin.ModelAdmin):
         share = f" ({100 * voted / on_roll:.0f}%)" if on_roll else ""
         return f"{voted} of {on_roll} voted{share}"
 
+    @admin.display(description="schedule (UTC, and your local time)")
+    def schedule(self, election: Election) -> str:
+        """When it opens and closes by itself, and why a draft did not open at its time."""
+        times = format_html(
+            "opens {}; closes {}", utc_time(election.opens_at), utc_time(election.closes_at)
+        )
+        if election.state == Election.State.DRAFT and election.schedule_problem:
+            return format_html(
+                '{}<br><strong class="errornote">{}</strong>', times, election.schedule_problem
+            )
+        return times
+
+    def save_model(self, request: HttpRequest, obj: Election, form: Any, change: bool) -> None:
+        # New times: an old reason why the schedule could not open it no longer holds.
+        if {"opens_at", "closes_at"} & set(form.changed_data):
+            obj.schedule_problem = ""
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="results")
     def results_table(self, election: Election) -> str:
         results = election.results or {}
         counts = results.get("counts", [])
+        report = results.get("report", {})
         names = election.candidates.order_by("position").values_list("name", flat=True)
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td></tr>", zip(names, counts, strict=False)
         )
+        verified = [v["node_id"] for v in report.get("validators", []) if v.get("verified")]
         note = format_html(
-            "{} ballots; chain height {} read from {} (chain valid: {})",
+            "{} ballots; chain height {}, certified by {} (quorum {}); decrypted by trustees {}",
             results.get("ballots"),
-            results.get("chain_height"),
-            results.get("chain_node"),
-            results.get("chain_valid"),
+            report.get("chain_height"),
+            ", ".join(verified),
+            report.get("quorum"),
+            ", ".join(
+                str(p["trustee"])
+                for p in results.get("decryption", {}).get("partial_decryptions", [])
+            ),
         )
-        if results.get("includes_unreplayed_fallback"):
-            note = format_html(
-                "{}; includes {} fallback ballots not yet on the chain",
-                note,
-                results.get("fallback_ballots"),
-            )
         return format_html(
             "<table><tr><th>candidate</th><th>votes</th></tr>{}</table><p>{}</p>", rows, note
         )
@@ -171,15 +256,27 @@ class ElectionAdmin(admin.ModelAdmin):
     def close_elections(self, request: HttpRequest, queryset: QuerySet[Election]) -> None:
         self.apply_transition(request, queryset, "close")
 
-    @admin.action(description="Tally the selected closed elections", permissions=["change"])
+    @admin.action(
+        description="Tally the selected elections (start, or publish once decrypted)",
+        permissions=["change"],
+    )
     def tally_elections(self, request: HttpRequest, queryset: QuerySet[Election]) -> None:
-        self.apply_transition(request, queryset, "tally")
+        for election in queryset:
+            name = "publish" if election.state == Election.State.TALLYING else "tally"
+            self.apply_transition(request, [election], name)
+
+    @admin.action(description="Copy the selected elections as new drafts", permissions=["add"])
+    def copy_elections(self, request: HttpRequest, queryset: QuerySet[Election]) -> None:
+        for election in queryset:
+            copy = copy_election(election)
+            self.log_addition(request, copy, [{"added": {}}])
+            self.message_user(request, f"{election}: copied as the draft {copy}", messages.SUCCESS)
 
     def apply_transition(
         self, request: HttpRequest, elections: Iterable[Election], name: str
     ) -> None:
         """Call the verb on each election; report each success and each refusal."""
-        verb, done, _ = TRANSITIONS[name]
+        verb, done, _, _ = TRANSITIONS[name]
         for election in elections:
             if not self.has_change_permission(request, election):
                 self.message_user(request, f"{election}: not allowed", messages.ERROR)
@@ -201,12 +298,27 @@ class ElectionAdmin(admin.ModelAdmin):
                 name="elections_election_import_voters",
             ),
             path(
+                "<int:election_id>/jobs/<int:job_id>/",
+                self.admin_site.admin_view(self.job_view),
+                name="elections_election_job",
+            ),
+            path(
+                "<int:election_id>/copy/",
+                self.admin_site.admin_view(self.copy_view),
+                name="elections_election_copy",
+            ),
+            path(
+                "<int:election_id>/reminders/",
+                self.admin_site.admin_view(self.reminders_view),
+                name="elections_election_reminders",
+            ),
+            path(
                 "<int:election_id>/transition/",
                 self.admin_site.admin_view(self.transition_view),
                 name="elections_election_transition",
             ),
         ]
-        return own + super().get_urls()
+        return own + self.ceremony_urls() + super().get_urls()
 
     def changeable_election(self, request: HttpRequest, election_id: int) -> Election:
         election = get_object_or_404(self.get_queryset(request), pk=election_id)
@@ -243,12 +355,27 @@ class ElectionAdmin(admin.ModelAdmin):
         election = self.get_object(request, object_id)
         context = {**(extra_context or {})}
         if election is not None:
+            # While a job is queued or running, its progress replaces the state buttons.
+            busy = Job.objects.filter(
+                election=election, state__in=[Job.State.QUEUED, Job.State.RUNNING]
+            ).exists()
             context["transitions"] = [
-                (name, done)
-                for name, (_, done, state) in TRANSITIONS.items()
-                if election.state == state
+                (name, label)
+                for name, (_, _, state, label) in TRANSITIONS.items()
+                if election.state == state and not busy
             ]
             context["roll_url"] = roll_url(election)
+            context["jobs"] = [
+                (job, reverse("admin:elections_election_job", args=[election.pk, job.pk]))
+                for job in latest_jobs(election)
+            ]
+            context.update(self.ceremony_context(election))
+            context["can_copy"] = self.has_add_permission(request)
+            context["reminders"] = election.reminders.order_by("-send_at", "-pk")[:20]
+            context["can_remind"] = self.has_change_permission(request, election) and (
+                election.state in (Election.State.DRAFT, Election.State.OPEN)
+            )
+            context["reminder_form"] = ReminderForm()
             # Past the draft nothing on this page is editable: the state buttons change it.
             if election.state != Election.State.DRAFT:
                 context.update(show_save=False, show_save_and_continue=False)
@@ -266,6 +393,63 @@ class ElectionAdmin(admin.ModelAdmin):
             self.message_user(request, f"unknown state change {name!r}", messages.ERROR)
         return redirect("admin:elections_election_change", election.pk)
 
+    @method_decorator(require_POST)
+    def copy_view(self, request: HttpRequest, election_id: int) -> HttpResponse:
+        """Copy as a new draft (staff who may add elections), then show the copy."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        election = get_object_or_404(self.get_queryset(request), pk=election_id)
+        if not self.has_view_permission(request, election):
+            raise PermissionDenied
+        copy = copy_election(election)
+        self.log_addition(request, copy, [{"added": {}}])
+        self.message_user(
+            request,
+            f"{election}: copied as this new draft, with its candidates and its roll of "
+            f"{copy.roll.count()} voters; name its trustees and set its times",
+            messages.SUCCESS,
+        )
+        return redirect("admin:elections_election_change", copy.pk)
+
+    @method_decorator(require_POST)
+    def reminders_view(self, request: HttpRequest, election_id: int) -> HttpResponse:
+        """A reminder to the voters who have not voted: now, or at the time given."""
+        election = self.changeable_election(request, election_id)
+        form = ReminderForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                self.message_user(
+                    request, f"{election}: {' '.join(str(e) for e in errors)}", messages.ERROR
+                )
+            return redirect("admin:elections_election_change", election.pk)
+        send_at = form.cleaned_data["send_at"] if "schedule" in request.POST else None
+        if "schedule" in request.POST and send_at is None:
+            self.message_user(request, f"{election}: give the reminder's time", messages.ERROR)
+            return redirect("admin:elections_election_change", election.pk)
+        try:
+            reminder = schedule_reminder(election, send_at, signed_in(request.user))
+        except DomainError as exc:
+            self.message_user(request, f"{election}: {exc.detail}", messages.ERROR)
+        else:
+            when = "now" if send_at is None else f"at {reminder.send_at:%Y-%m-%d %H:%M} UTC"
+            pending = pending_recipients(reminder).count()
+            self.message_user(
+                request,
+                f"{election}: a reminder will be sent {when} to the voters who have not voted "
+                f"({pending} at present)",
+                messages.SUCCESS,
+            )
+        return redirect("admin:elections_election_change", election.pk)
+
+    def job_view(self, request: HttpRequest, election_id: int, job_id: int) -> JsonResponse:
+        """A job's state and progress as JSON, for the progress bars' polling (staff who may
+        see the election)."""
+        election = get_object_or_404(self.get_queryset(request), pk=election_id)
+        if not self.has_view_permission(request, election):
+            raise PermissionDenied
+        job = get_object_or_404(Job, pk=job_id, election=election)
+        return JsonResponse(job_document(job))
+
     def import_voters_view(self, request: HttpRequest, election_id: int) -> HttpResponse:
         """Check a voter roll CSV and import it whole, or show why not and import nothing."""
         election = self.changeable_election(request, election_id)
@@ -273,13 +457,27 @@ class ElectionAdmin(admin.ModelAdmin):
         report: RollReport | None = None
         if request.method == "POST" and form.is_valid():
             report = form.roll_report()
+            if report.importable and len(report.voters) > IMPORT_IN_BACKGROUND_ROWS:
+                rows = [{"email": v.email, "name": v.name} for v in report.voters]
+                try:
+                    start_job(Job.Kind.VOTER_IMPORT, election, request.user, rows)
+                except DomainError as exc:
+                    self.message_user(request, f"{election}: {exc.detail}", messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        f"{election}: importing {len(rows)} voters: see the progress below",
+                        messages.SUCCESS,
+                    )
+                return redirect("admin:elections_election_change", election.pk)
             if report.importable:
                 with transaction.atomic():
                     result = add_voters(election, report.voters)
                 self.message_user(
                     request,
                     f"{election}: {result.added} voters added, {result.already_on_roll} "
-                    f"already on the roll, {result.users_created} accounts created",
+                    f"already on the roll, {result.users_created} accounts created and "
+                    "invited by e-mail to set their password",
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(roll_url(election))
@@ -299,6 +497,25 @@ class ElectionAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "app_label": self.opts.app_label,
         }
+
+
+def utc_time(moment: datetime | None) -> str:
+    """A time in UTC, which the page's script (pages/localtime.js) shows in local time too."""
+    if moment is None:
+        return "not set"
+    return format_html(
+        '<time class="local-time" datetime="{}">{} UTC</time>',
+        moment.astimezone(UTC).isoformat(),
+        f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}",
+    )
+
+
+def latest_jobs(election: Election) -> list[Job]:
+    """The newest job of each kind: what the election's page shows progress for."""
+    newest: dict[str, Job] = {}
+    for job in Job.objects.filter(election=election).order_by("-created_at")[:20]:
+        newest.setdefault(job.kind, job)
+    return sorted(newest.values(), key=lambda job: job.created_at)
 
 
 def roll_counts(election: Election) -> tuple[int, int]:
@@ -337,6 +554,23 @@ class RollEntryAdmin(ReadOnlyModelAdmin):
     search_fields = ("user__email", "user__name")
     fields = ("election", "voter_email", "voter_name", "added_at", "voted")
     readonly_fields = fields
+    actions = ("resend_invitations",)
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("elections.change_election")
+
+    @admin.action(
+        description="Send the selected voters their invitation again", permissions=["resend"]
+    )
+    def resend_invitations(self, request: HttpRequest, queryset: QuerySet[RollEntry]) -> None:
+        by_election: dict[int, list[int]] = {}
+        for entry in queryset.select_related("election"):
+            by_election.setdefault(entry.election_id, []).append(entry.user_id)
+        for election_id, user_ids in by_election.items():
+            queue_invitations(Election(pk=election_id), user_ids)
+        self.message_user(
+            request, f"{queryset.count()} invitations will be sent again", messages.SUCCESS
+        )
 
     @admin.display(description="e-mail", ordering="user__email")
     def voter_email(self, entry: RollEntry) -> str:

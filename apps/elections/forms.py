@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from apps.accounts.models import User
-from apps.elections.services import VoterRow
+from apps.elections.errors import InvalidInput
+from apps.elections.services import VoterRow, check_schedule
 
 # ---------------------------------------------------------------------- creating an election
 
@@ -32,8 +33,23 @@ class ElectionCreationForm(forms.Form):
     )
     min_selections = forms.IntegerField(min_value=0, initial=1)
     max_selections = forms.IntegerField(min_value=1, initial=1)
-    opens_at = forms.DateTimeField(required=False, help_text="Optional, e.g. 2030-05-01 08:00")
-    closes_at = forms.DateTimeField(required=False, help_text="Optional, e.g. 2030-05-01 20:00")
+    opens_at = forms.DateTimeField(
+        required=False,
+        help_text="Optional, in UTC, e.g. 2030-05-01 08:00: the election opens by itself then, "
+        "once its key ceremony is complete.",
+    )
+    closes_at = forms.DateTimeField(
+        required=False,
+        help_text="Optional, in UTC, e.g. 2030-05-01 20:00: the election closes by itself then.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            check_schedule(data.get("opens_at"), data.get("closes_at"))
+        except InvalidInput as exc:
+            self.add_error("closes_at", exc.detail)
+        return data
 
     def verb_arguments(self) -> dict[str, Any]:
         """Keyword arguments for apps.elections.services.create_election."""
@@ -65,13 +81,24 @@ class CandidateInlineFormSet(forms.BaseInlineFormSet):
             seen.add(name)
 
 
+class ReminderForm(forms.Form):
+    """A reminder's time, when it is not sent at once."""
+
+    send_at = forms.DateTimeField(
+        required=False,
+        label="Send at",
+        help_text="In UTC, e.g. 2030-05-01 12:00.",
+        widget=forms.DateTimeInput(attrs={"placeholder": "YYYY-MM-DD HH:MM"}),
+    )
+
+
 # ---------------------------------------------------------------------- the voter roll CSV
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-# Django stores only the hash, so any length would fit; hashing a huge one is wasted work.
-MAX_PASSWORD_LENGTH = 128
-COLUMNS = ("email", "name", "password")
+# No password column: officials never choose voters' passwords; new voters are invited to set
+# their own (apps.accounts.invitations).
+COLUMNS = ("email", "name")
 
 
 @dataclass
@@ -114,10 +141,12 @@ def _field_limit(name: str) -> int:
 
 def _header_problem(header: list[str]) -> str:
     if "email" not in header:
-        return "the first line must be a header naming the columns: email,name,password"
+        return "the first line must be a header naming the columns: email,name"
+    if "password" in header:
+        return "no password column, please: each new voter is invited by e-mail to set their own"
     unknown = [column for column in header if column not in COLUMNS]
     if unknown:
-        return f"unknown column {unknown[0]!r}: the columns are email, name and password"
+        return f"unknown column {unknown[0]!r}: the columns are email and name"
     if len(set(header)) != len(header):
         return "the header names a column twice"
     return ""
@@ -127,7 +156,6 @@ def _check_row(line: int, cells: list[str], header: list[str]) -> tuple[RowRepor
     values = dict(zip(header, (cell.strip() for cell in cells), strict=False))
     email = values.get("email", "").lower()
     report = RowReport(line, email, values.get("name", ""))
-    password = values.get("password", "")
     if len(cells) > len(header):
         report.problems.append(f"{len(cells)} fields, but the header names {len(header)}")
     if not email:
@@ -141,14 +169,12 @@ def _check_row(line: int, cells: list[str], header: list[str]) -> tuple[RowRepor
             report.problems.append("not a valid e-mail address")
     if len(report.name) > _field_limit("name"):
         report.problems.append(f"name longer than {_field_limit('name')} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        report.problems.append(f"password longer than {MAX_PASSWORD_LENGTH} characters")
-    return report, VoterRow(email, report.name, password or None)
+    return report, VoterRow(email, report.name)
 
 
 def check_voter_roll(text: str) -> RollReport:
-    """Check every row of a voter roll CSV (header email,name,password; name and password
-    optional) and return the per-row report, with the rows to import when all are good."""
+    """Check every row of a voter roll CSV (header email,name; name optional) and return the
+    per-row report, with the rows to import when all are good."""
     report = RollReport()
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     first_line: dict[str, int] = {}
@@ -184,7 +210,7 @@ def check_voter_roll(text: str) -> RollReport:
 class VoterRollUploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8, header line email,name,password (name and password may be left out).",
+        help_text="UTF-8, header line email,name (name may be left out).",
     )
 
     def clean_file(self) -> Any:

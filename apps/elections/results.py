@@ -41,14 +41,19 @@ def published_results(election: Election) -> dict[str, Any]:
         "aggregate": published["aggregate"],
         "decryption": published["decryption"],
     }
+    report = published.get("report", {})
     verification = {
         "decryption_proof": decryption_verdict(election),
         "ballots": published["ballots"],
-        "fallback_ballots": published["fallback_ballots"],
-        "includes_unreplayed_fallback": published["includes_unreplayed_fallback"],
-        "chain_height": published["chain_height"],
-        "chain_node": published["chain_node"],
-        "chain_valid": published["chain_valid"],
+        "chain_height": report.get("chain_height"),
+        "quorum": report.get("quorum"),
+        "validators": [
+            {key: v.get(key) for key in ("node_id", "verified", "height", "problem")}
+            for v in report.get("validators", [])
+        ],
+        "excluded_ballots": len(report.get("excluded", [])),
+        "trustees": [p["trustee"] for p in published["decryption"]["partial_decryptions"]],
+        "threshold": ElectionKey.from_dict(election.public_key).threshold,
     }
     return {"results": rows, "proof": proof, "verification": verification}
 

@@ -2,7 +2,7 @@
 
 A voter sees an election only if they are on its roll; officials (staff) see every election.
 Anyone else gets the same 404 as for an election that does not exist: an outsider sees
-nothing of it (apps.api.permissions.visible_election is the one rule).
+nothing of it (apps.elections.access.visible_election is the one rule).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
 from apps.accounts.models import signed_in
-from apps.api.permissions import visible_election
+from apps.elections.access import visible_election
 from apps.elections.errors import NotFound, NotOnRoll
 from apps.elections.models import Election
 

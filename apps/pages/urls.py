@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
-from apps.pages.views import auth, public, voting
+from apps.pages.views import auth, public, trustee, voting
 
 app_name = "pages"
 urlpatterns = [
@@ -15,16 +15,7 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     # Password reset by e-mail (the console e-mail backend in development).
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="pages/password_reset.html",
-            email_template_name="pages/password_reset_email.txt",
-            subject_template_name="pages/password_reset_subject.txt",
-            success_url=reverse_lazy("pages:password-reset-sent"),
-        ),
-        name="password-reset",
-    ),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(template_name="pages/password_reset_sent.html"),
@@ -45,8 +36,21 @@ urlpatterns = [
         ),
         name="password-reset-complete",
     ),
+    # An invitation is a password-reset link for an account made for its voter.
+    path(
+        "invitation/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="pages/password_reset_confirm.html",
+            success_url=reverse_lazy("pages:password-reset-complete"),
+            extra_context={"invitation": True},
+        ),
+        name="invitation",
+    ),
     path("elections/", voting.my_elections, name="my-elections"),
     path("elections/<int:election_id>/ballot/", voting.ballot, name="ballot"),
+    path("elections/<int:election_id>/spoil/", voting.spoil, name="spoil"),
+    path("elections/<int:election_id>/spoiled/<str:tracker>/", voting.spoiled, name="spoiled"),
+    path("check/", public.check, name="check"),
     path("elections/<int:election_id>/receipt/", voting.receipt, name="receipt"),
     path(
         "elections/<int:election_id>/receipt/status/", voting.receipt_status, name="receipt-status"
@@ -56,4 +60,5 @@ urlpatterns = [
     path("elections/<int:election_id>/board/", public.board, name="board"),
     path("elections/<int:election_id>/verify/", public.verify, name="verify"),
     path("network/genesis.json", public.genesis_file, name="genesis"),
+    path("trustee/", trustee.trustee_elections, name="trustee"),
 ]

@@ -47,3 +47,23 @@ class Vote(models.Model):
     def public_status(self) -> str:
         """What voters see: submitted is still pending until a block holds it."""
         return Vote.Status.PENDING if self.status == Vote.Status.SUBMITTED else self.status
+
+
+class SpoiledBallot(models.Model):
+    """A ballot its voter challenged instead of casting (the Benaloh challenge): stored with the
+    randomness and choice its client revealed, which are public from then on. Never the voter's
+    vote, never sent to the validators, never counted; the voter may still cast afresh."""
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="spoiled")
+    voter_pseudonym = models.CharField(max_length=64, db_index=True)
+    ballot = models.TextField()  # canonical JSON of the encrypted ballot with its proofs
+    tracker = models.CharField(max_length=64, db_index=True)
+    choice = models.JSONField()  # one 0/1 per candidate, in ballot order
+    randomness = models.JSONField()  # one scalar (hex) per candidate, in ballot order
+    spoiled_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["election", "tracker"], name="one_spoil_per_ballot")
+        ]

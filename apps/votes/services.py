@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,17 +22,22 @@ from apps.elections.errors import (
     NotOnRoll,
 )
 from apps.elections.models import Candidate, Election, RollEntry
-from apps.elections.services import is_accepting_votes
-from apps.votes.models import Vote
+from apps.elections.services import ballot_rules, is_accepting_votes
+from apps.network.metrics import VOTES_ACCEPTED
+from apps.votes.models import SpoiledBallot, Vote
 from evcrypto import (
     CryptoError,
     ElectionKey,
+    ElectionPublicKey,
     ballot_from_json,
     ballot_to_json,
     ballot_tracker,
+    decode_revealed,
     encrypt_ballot,
     verify_ballot,
+    verify_spoiled_ballot,
 )
+from evcrypto import SpoiledBallot as RevealedBallot
 
 log = logging.getLogger("apps.votes")
 
@@ -40,6 +46,35 @@ def voter_pseudonym(election: Election, user: User) -> str:
     """The voter's on-chain identity: a keyed hash, never the e-mail or user id."""
     message = f"{election.chain_election_id}:{user.pk}".encode()
     return hmac.new(settings.PSEUDONYM_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class BallotParameters:
+    """What a voter's own client encrypts a ballot with: the election key, the election hash
+    the proofs are bound to, the candidates in ballot order, the selection limits, and the
+    pseudonym the ballot is cast under (None for a user not on the roll)."""
+
+    public_key: ElectionPublicKey
+    election_hash: str
+    voter_pseudonym: str | None
+    candidates: list[Candidate]
+    min_selections: int
+    max_selections: int
+
+
+def ballot_parameters(election: Election, voter: User | None) -> BallotParameters:
+    """The ballot parameters of an election that has its key, for `voter` (None: no pseudonym).
+    The API's public keys and the ballot page both hand these to the client."""
+    if election.public_key is None:
+        raise ElectionNotOpen("the election has no key until it opens")
+    return BallotParameters(
+        public_key=ElectionKey.from_dict(election.public_key).public_key,
+        election_hash=election.election_hash,
+        voter_pseudonym=voter_pseudonym(election, voter) if voter is not None else None,
+        candidates=list(election.candidates.order_by("position")),
+        min_selections=election.min_selections,
+        max_selections=election.max_selections,
+    )
 
 
 def _checked_roll_entry(election: Election, user: User) -> RollEntry:
@@ -57,22 +92,18 @@ def cast_ballot(election: Election, user: User, ballot_json: bytes) -> Vote:
     """Check and record a client-made encrypted ballot; returns the accepted vote."""
     entry = _checked_roll_entry(election, user)
     pseudonym = voter_pseudonym(election, user)
-    public_key = ElectionKey.from_dict(election.public_key).public_key
-    candidate_count = election.candidates.count()
+    rules = ballot_rules(election)
     try:
-        ballot = ballot_from_json(ballot_json, public_key.group)
-        verify_ballot(
-            public_key,
-            election.election_hash,
-            pseudonym,
-            ballot,
-            candidate_count,
-            election.min_selections,
-            election.max_selections,
-        )
+        ballot = ballot_from_json(ballot_json, rules.public_key.group)
+        verify_ballot(rules.parameters, rules.public_key, pseudonym, ballot)
     except CryptoError as exc:
         raise InvalidBallot(f"ballot rejected: {exc}") from exc
-    return _record(entry, pseudonym, ballot_to_json(ballot).decode(), ballot_tracker(ballot))
+    tracker = ballot_tracker(ballot)
+    if SpoiledBallot.objects.filter(election=election, tracker=tracker).exists():
+        raise InvalidBallot(
+            "ballot rejected: this ballot was spoiled and its randomness is public; encrypt afresh"
+        )
+    return _record(entry, pseudonym, ballot_to_json(ballot).decode(), tracker)
 
 
 def cast_choice(election: Election, user: User, candidate_ids: list[int]) -> Vote:
@@ -88,19 +119,70 @@ def cast_choice(election: Election, user: User, candidate_ids: list[int]) -> Vot
     chosen = {positions[c] for c in candidate_ids}
     choices = [1 if position in chosen else 0 for position in range(len(positions))]
     pseudonym = voter_pseudonym(election, user)
-    public_key = ElectionKey.from_dict(election.public_key).public_key
+    rules = ballot_rules(election)
     try:
-        ballot = encrypt_ballot(
-            public_key,
-            election.election_hash,
-            pseudonym,
-            choices,
-            election.min_selections,
-            election.max_selections,
-        )
+        ballot = encrypt_ballot(rules.parameters, rules.public_key, pseudonym, choices)
     except CryptoError as exc:
         raise InvalidBallot(f"choice cannot be cast: {exc}") from exc
     return _record(entry, pseudonym, ballot_to_json(ballot).decode(), ballot_tracker(ballot))
+
+
+def spoil_ballot(
+    election: Election, user: User, ballot_json: bytes, randomness: list[str], choice: list[int]
+) -> SpoiledBallot:
+    """Challenge a client-made ballot instead of casting it (the Benaloh challenge): check that
+    it is a valid ballot of this voter in this election and that the revealed randomness
+    re-creates every ciphertext for exactly the claimed choice, then store it as spoiled.
+
+    Allowed while the voter may still cast (open election, on the roll, not yet voted): after
+    casting there is nothing left to check before casting, so it is refused (409). Spoiling
+    never marks the roll: the voter may spoil as often as they like and cast afterwards. The
+    same ballot spoiled again returns the stored row; nothing is stored on any refusal."""
+    _checked_roll_entry(election, user)
+    pseudonym = voter_pseudonym(election, user)
+    rules = ballot_rules(election)
+    group = rules.public_key.group
+    try:
+        ballot = ballot_from_json(ballot_json, group)
+    except CryptoError as exc:
+        raise InvalidBallot(f"ballot rejected: {exc}") from exc
+    try:
+        scalars = tuple(
+            group.scalar_from_hex(value, f"randomness[{index}]")
+            for index, value in enumerate(randomness)
+        )
+        revealed = RevealedBallot(ballot, tuple(choice), scalars)
+        verify_spoiled_ballot(rules.parameters, rules.public_key, revealed, pseudonym)
+    except CryptoError as exc:
+        raise InvalidBallot(f"spoiled ballot rejected: {exc}") from exc
+    tracker = ballot_tracker(ballot)
+    if Vote.objects.filter(election=election, tracker=tracker).exists():
+        raise AlreadyVoted("this ballot was cast, so it cannot be spoiled")
+    spoiled, created = SpoiledBallot.objects.get_or_create(
+        election=election,
+        tracker=tracker,
+        defaults={
+            "voter_pseudonym": pseudonym,
+            "ballot": ballot_to_json(ballot).decode(),
+            "choice": list(revealed.choices),
+            "randomness": [group.scalar_hex(r) for r in scalars],
+        },
+    )
+    if created:
+        log.info("ballot spoiled election=%s tracker=%s", election.pk, tracker)
+    return spoiled
+
+
+def spoiled_choice(spoiled: SpoiledBallot) -> list[Candidate]:
+    """The candidates a stored spoiled ballot encrypts, decoded afresh from its ballot and
+    revealed randomness (not read from its claimed choice)."""
+    rules = ballot_rules(spoiled.election)
+    group = rules.public_key.group
+    ballot = ballot_from_json(spoiled.ballot, group)
+    randomness = [group.scalar_from_hex(r, "randomness") for r in spoiled.randomness]
+    decoded = decode_revealed(rules.public_key, ballot, randomness)
+    candidates = list(spoiled.election.candidates.order_by("position"))
+    return [c for c, chosen in zip(candidates, decoded, strict=True) if chosen]
 
 
 def _record(entry: RollEntry, pseudonym: str, ballot: str, tracker: str) -> Vote:
@@ -121,7 +203,13 @@ def _record(entry: RollEntry, pseudonym: str, ballot: str, tracker: str) -> Vote
             transaction.on_commit(_schedule_delivery)
     except IntegrityError as exc:
         raise AlreadyVoted("you have already voted in this election") from exc
-    log.info("vote accepted election=%s tx=%s", entry.election_id, vote.transaction_id)
+    log.info(
+        "vote accepted election=%s tx=%s",
+        entry.election_id,
+        vote.transaction_id,
+        extra={"election": entry.election_id, "transaction": vote.transaction_id},
+    )
+    VOTES_ACCEPTED.inc()
     return vote
 
 
@@ -131,9 +219,9 @@ DELIVERY_COALESCE_SECONDS = 0.2
 
 
 def _schedule_delivery() -> None:
-    """Hand new votes to the chain client (apps.chain) as soon as the vote commits; at most
+    """Hand new votes to the network client (apps.network) as soon as the vote commits; at most
     one run is queued per DELIVERY_COALESCE_SECONDS (beat also runs delivery regularly)."""
-    from apps.chain.tasks import deliver_pending_votes
+    from apps.network.tasks import deliver_pending_votes
 
     if cache.add("votes:delivery-scheduled", True, timeout=DELIVERY_COALESCE_SECONDS):
         deliver_pending_votes.apply_async(countdown=DELIVERY_COALESCE_SECONDS)

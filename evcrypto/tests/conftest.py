@@ -13,12 +13,17 @@ from hypothesis import HealthCheck, settings
 from evcrypto import (
     SECP256K1,
     TEST_GROUP,
+    Choose,
+    Contest,
+    Cumulative,
     ElectionKey,
     ElectionParameters,
     ElectionPublicKey,
     Group,
+    Score,
     TrusteeKey,
     run_key_ceremony,
+    weight_roll_hash,
 )
 
 settings.register_profile(
@@ -67,6 +72,56 @@ def make_election(
     )
     key, trustee_keys = run_key_ceremony(parameters.election_hash, threshold, trustees, group)
     return Election(parameters, key, trustee_keys)
+
+
+# One contest of each rule: choose 1..2 of 3, a score 0..3 on 2 options, 5 points at most 3
+# on any of 3 options, and a yes/no question (one option, chosen or not).
+CONTESTS = (
+    Contest("board", "Board", ("Ada", "Grace", "Linus"), Choose(1, 2)),
+    Contest("ideas", "Ideas", ("Parks", "Roads"), Score(3)),
+    Contest("budget", "Budget", ("Schools", "Clinics", "Bridges"), Cumulative(5, 3)),
+    Contest("motion", "Motion 1", ("Yes",), Choose(0, 1)),
+)
+# A valid ballot of CONTESTS: one list of values per contest.
+CONTEST_CHOICES = ((1, 0, 1), (3, 0), (2, 3, 0), (1,))
+# The weight roll a weighted contest election commits to unless a test gives its own.
+CONTEST_ROLL = {ALICE: 1000, BOB: 2}
+
+
+def make_contest_election(
+    group: Group,
+    contests: tuple[Contest, ...] = CONTESTS,
+    weighted: bool = True,
+    threshold: int = 2,
+    trustees: int = 3,
+    roll: dict[str, int] | None = None,
+) -> Election:
+    """A format-2 election; a weighted one commits to `roll` (CONTEST_ROLL by default)."""
+    roll = CONTEST_ROLL if roll is None else roll
+    parameters = ElectionParameters(
+        election_id=f"contests-{group.name}-{len(contests)}",
+        title="Annual meeting",
+        threshold=threshold,
+        trustee_count=trustees,
+        group=group,
+        contests=contests,
+        weighted=weighted,
+        weights_hash=weight_roll_hash(roll, contests) if weighted else None,
+    )
+    key, trustee_keys = run_key_ceremony(parameters.election_hash, threshold, trustees, group)
+    return Election(parameters, key, trustee_keys)
+
+
+@pytest.fixture(scope="session")
+def small_contest_election() -> Election:
+    """Format 2, one contest of each rule, weighted, on the insecure test group."""
+    return make_contest_election(TEST_GROUP)
+
+
+@pytest.fixture(scope="session")
+def secp_contest_election() -> Election:
+    """Format 2, one contest of each rule, weighted, on secp256k1."""
+    return make_contest_election(SECP256K1)
 
 
 @pytest.fixture(scope="session")

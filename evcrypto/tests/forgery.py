@@ -11,18 +11,20 @@ from evcrypto.ballot import (
     _finish_range,
     ballot_challenge,
 )
+from evcrypto.contest_ballot import ContestBallot, prove_contests
 from evcrypto.elgamal import Ciphertext, ElectionPublicKey
+from evcrypto.parameters import ElectionParameters
 
 
 def forge_ballot(
+    parameters: ElectionParameters,
     public_key: ElectionPublicKey,
-    election_hash: str,
     voter: str,
     values: Sequence[int],
-    min_selections: int = 1,
-    max_selections: int = 1,
 ) -> Ballot:
     """A ballot encrypting arbitrary integers (2, -1, ...) per candidate."""
+    election_hash = parameters.election_hash
+    min_selections, max_selections = parameters.min_selections, parameters.max_selections
     group, h = public_key.group, public_key.element
     randomness = [group.random_scalar() for _ in values]
     ciphertexts = [
@@ -57,3 +59,21 @@ def forge_ballot(
     proofs = [_finish_range(group, p, challenge) for p in pending]
     selections = tuple(map(Selection, ciphertexts, proofs[:-1]))
     return Ballot(election_hash, voter, selections, proofs[-1])
+
+
+def forge_contest_ballot(
+    parameters: ElectionParameters,
+    public_key: ElectionPublicKey,
+    voter: str,
+    rows: Sequence[Sequence[int]],
+) -> ContestBallot:
+    """A format-2 ballot encrypting arbitrary integers per option of each contest, with each
+    contest's range proofs made as the honest prover would, over whatever the values are."""
+    group = public_key.group
+    values = [value for row in rows for value in row]
+    randomness = [group.random_scalar() for _ in values]
+    ciphertexts = [
+        Ciphertext(group.mul_base(r), public_key.element * r + group.mul_base(m))
+        for m, r in zip(values, randomness, strict=True)
+    ]
+    return prove_contests(parameters, public_key, voter, ciphertexts, values, randomness)

@@ -5,6 +5,8 @@ replaced by garbage. The call may still succeed when the garbage happens to be v
 (a voter pseudonym may be any string); anything but success or CryptoError is a bug.
 """
 
+import dataclasses
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,13 @@ from evcrypto import (
     Aggregate,
     Ballot,
     ChaumPedersenProof,
+    Choose,
     Ciphertext,
+    Contest,
+    ContestBallot,
+    ContestSelections,
     CryptoError,
+    Cumulative,
     DecryptedTally,
     ElectionKey,
     ElectionParameters,
@@ -27,11 +34,21 @@ from evcrypto import (
     ElectionRecord,
     PartialDecryption,
     SchnorrProof,
+    Score,
     Selection,
     TrusteeCommitment,
     TrusteeKey,
 )
-from evcrypto.tests.conftest import ALICE, Election, make_election
+from evcrypto.tests.conftest import (
+    ALICE,
+    CONTEST_CHOICES,
+    CONTEST_ROLL,
+    CONTESTS,
+    Election,
+    make_contest_election,
+    make_election,
+)
+from evcrypto.tests.make_vectors import CONTEST_VECTORS
 from evcrypto.verify import verify_record
 
 GARBAGE: list[object] = [
@@ -61,19 +78,26 @@ class Valid:
     def __init__(self, tmp_path: Path) -> None:
         self.election: Election = make_election(TEST_GROUP)
         e = self.election
+        self.parameters = e.parameters
         self.hash = e.election_hash
         self.key = e.public_key
-        self.ballot = evcrypto.encrypt_ballot(self.key, self.hash, ALICE, [0, 1, 0])
+        self.ballot = evcrypto.encrypt_ballot(e.parameters, self.key, ALICE, [0, 1, 0])
         self.aggregate = evcrypto.aggregate([self.ballot], 3, TEST_GROUP)
         self.partial = evcrypto.partial_decrypt(e.trustee_keys[0], self.aggregate, self.hash)
         self.tally = evcrypto.decrypt_tally(
             e.election_key, e.trustee_keys, self.aggregate, self.hash
         )
+        self.spoiled = evcrypto.spoilable_ballot(e.parameters, self.key, ALICE, [0, 1, 0])
         self.dealing = evcrypto.start_key_ceremony(self.hash, 1, 1, 1, TEST_GROUP)
         self.record = ElectionRecord(
             e.parameters, e.election_key, (self.ballot,), self.aggregate, self.tally
         )
         self.directory = tmp_path / "record"
+        self.contests: Election = make_contest_election(TEST_GROUP)
+        c = self.contests
+        self.contest_ballot = evcrypto.encrypt_contest_ballot(
+            c.parameters, c.public_key, ALICE, CONTEST_CHOICES
+        )
         known_key = ElectionPublicKey(TEST_GROUP, TEST_GROUP.mul_base(5))
         self.known_ciphertext = evcrypto.encrypt(known_key, 3)  # secret 5, message 3
 
@@ -93,8 +117,8 @@ def calls(v: Valid) -> dict[str, tuple[Callable[..., Any], list[object]]]:
         "encrypt": (evcrypto.encrypt, [v.key, 3, 5]),
         "decrypt": (evcrypto.decrypt, [5, v.known_ciphertext, 10]),
         "discrete_log": (evcrypto.discrete_log, [TEST_GROUP.mul_base(3), 10]),
-        "encrypt_ballot": (evcrypto.encrypt_ballot, [v.key, v.hash, ALICE, [0, 1, 0], 1, 1]),
-        "verify_ballot": (evcrypto.verify_ballot, [v.key, v.hash, ALICE, ballot, 3, 1, 1]),
+        "encrypt_ballot": (evcrypto.encrypt_ballot, [e.parameters, v.key, ALICE, [0, 1, 0]]),
+        "verify_ballot": (evcrypto.verify_ballot, [e.parameters, v.key, ALICE, ballot]),
         "verify_ballots": (evcrypto.verify_ballots, [v.key, v.hash, [ballot], 3, 1, 1]),
         "ballot_to_json": (evcrypto.ballot_to_json, [ballot]),
         "ballot_from_json": (
@@ -105,6 +129,23 @@ def calls(v: Valid) -> dict[str, tuple[Callable[..., Any], list[object]]]:
         "Ballot": (Ballot, [v.hash, ALICE, ballot.selections, ballot.count_proof]),
         "Ballot.from_dict": (Ballot.from_dict, [ballot.to_dict(), TEST_GROUP]),
         "Selection": (Selection, [selection.ciphertext, selection.proof]),
+        "spoilable_ballot": (evcrypto.spoilable_ballot, [e.parameters, v.key, ALICE, [0, 1, 0]]),
+        "SpoiledBallot": (
+            evcrypto.SpoiledBallot,
+            [v.spoiled.ballot, v.spoiled.choices, v.spoiled.randomness],
+        ),
+        "SpoiledBallot.from_dict": (
+            evcrypto.SpoiledBallot.from_dict,
+            [v.spoiled.to_dict(), TEST_GROUP],
+        ),
+        "decode_revealed": (
+            evcrypto.decode_revealed,
+            [v.key, v.spoiled.ballot, v.spoiled.randomness, ("a", "b", "c")],
+        ),
+        "verify_spoiled_ballot": (
+            evcrypto.verify_spoiled_ballot,
+            [e.parameters, v.key, v.spoiled, ALICE],
+        ),
         "ChaumPedersenProof": (
             ChaumPedersenProof,
             [selection.proof[0].a, selection.proof[0].b, 1, 2],
@@ -137,6 +178,7 @@ def calls(v: Valid) -> dict[str, tuple[Callable[..., Any], list[object]]]:
         "ElectionKey.from_dict": (ElectionKey.from_dict, [e.election_key.to_dict()]),
         "share_for": (v.dealing.share_for, [1]),
         "start_key_ceremony": (evcrypto.start_key_ceremony, [v.hash, 1, 1, 1, TEST_GROUP]),
+        "deal": (evcrypto.deal, [v.hash, 1, [5, 7], TEST_GROUP]),
         "verify_trustee_commitment": (evcrypto.verify_trustee_commitment, [v.hash, commitment, 2]),
         "verify_key_share": (
             evcrypto.verify_key_share,
@@ -156,6 +198,14 @@ def calls(v: Valid) -> dict[str, tuple[Callable[..., Any], list[object]]]:
         ),
         "ElectionParameters.from_dict": (ElectionParameters.from_dict, [e.parameters.to_dict()]),
         "aggregate": (evcrypto.aggregate, [[ballot], 3, TEST_GROUP]),
+        "verified_aggregate": (
+            evcrypto.verified_aggregate,
+            [
+                e.parameters,
+                e.election_key.public_key,
+                [(evcrypto.ballot_to_json(ballot), ballot.voter)],
+            ],
+        ),
         "aggregate_ciphertexts": (
             evcrypto.aggregate_ciphertexts,
             [[ballot.ciphertexts], 3, TEST_GROUP],
@@ -190,7 +240,79 @@ def calls(v: Valid) -> dict[str, tuple[Callable[..., Any], list[object]]]:
             [e.parameters, e.election_key, (ballot,), v.aggregate, v.tally],
         ),
         "write_record": (evcrypto.write_record, [v.directory, v.record]),
+        **contest_calls(v),
         "verify_record": (verify_record, [v.directory]),
+    }
+
+
+def contest_calls(v: Valid) -> dict[str, tuple[Callable[..., Any], list[object]]]:
+    """The calls of format 2: contests, their rules, contest ballots and weights."""
+    c, ballot = v.contests, v.contest_ballot
+    part = ballot.contests[0]
+    choose, score, cumulative = (contest.rule for contest in CONTESTS[:3])
+    return {
+        "Choose": (Choose, [1, 2]),
+        "Score": (Score, [3]),
+        "Cumulative": (Cumulative, [5, 3]),
+        "Contest": (Contest, ["board", "Board", ("a", "b"), choose]),
+        "Contest.from_dict": (Contest.from_dict, [CONTESTS[2].to_dict(), "contest"]),
+        "ContestSelections": (
+            ContestSelections,
+            [part.contest_id, part.selections, part.total_proof],
+        ),
+        "ContestBallot": (ContestBallot, [ballot.election_hash, ALICE, ballot.contests]),
+        "ContestBallot.from_dict": (ContestBallot.from_dict, [ballot.to_dict(), TEST_GROUP]),
+        "encrypt_contest_ballot": (
+            evcrypto.encrypt_contest_ballot,
+            [c.parameters, c.public_key, ALICE, CONTEST_CHOICES],
+        ),
+        "verify_ballot (contests)": (
+            evcrypto.verify_ballot,
+            [c.parameters, c.public_key, ALICE, ballot],
+        ),
+        "verify_election_ballots": (
+            evcrypto.verify_election_ballots,
+            [c.parameters, c.public_key, [ballot]],
+        ),
+        "parse_ballot": (evcrypto.parse_ballot, [evcrypto.ballot_to_json(ballot), TEST_GROUP]),
+        "election_aggregate": (
+            evcrypto.election_aggregate,
+            [c.parameters, [ballot], CONTEST_ROLL],
+        ),
+        "weight_roll_hash": (evcrypto.weight_roll_hash, [CONTEST_ROLL, CONTESTS]),
+        "count_bounds": (evcrypto.count_bounds, [v.aggregate, [1, 1, 1]]),
+        "ElectionParameters (contests)": (
+            ElectionParameters,
+            ["id", "title", (), 1, 1, 1, 1, TEST_GROUP, CONTESTS, True, "ab" * 32],
+        ),
+        "ElectionParameters.from_dict (contests)": (
+            ElectionParameters.from_dict,
+            [c.parameters.to_dict()],
+        ),
+        "spoilable_ballot (contests)": (
+            evcrypto.spoilable_ballot,
+            [c.parameters, c.public_key, ALICE, CONTEST_CHOICES],
+        ),
+        "verified_aggregate (contests)": (
+            evcrypto.verified_aggregate,
+            [
+                c.parameters,
+                c.public_key,
+                [(evcrypto.ballot_to_json(ballot), ALICE)],
+                None,
+                CONTEST_ROLL,
+            ],
+        ),
+        "decrypt_tally (contests)": (
+            evcrypto.decrypt_tally,
+            [
+                c.election_key,
+                c.trustee_keys,
+                evcrypto.election_aggregate(c.parameters, [ballot], CONTEST_ROLL),
+                c.parameters.election_hash,
+                c.parameters.value_maxima,
+            ],
+        ),
     }
 
 
@@ -200,7 +322,7 @@ def valid(tmp_path_factory: pytest.TempPathFactory) -> Valid:
 
 
 def test_every_public_name_is_covered(valid: Valid) -> None:
-    covered = {name.split(".")[0] for name in calls(valid)}
+    covered = {name.split(".")[0].split(" ")[0] for name in calls(valid)}
     exported = {name for name in evcrypto.__all__ if name not in {"SECP256K1", "TEST_GROUP"}}
     missing = exported - covered - {"CryptoError", "Element", "Group", "KeyDealing"}
     assert not missing
@@ -235,11 +357,11 @@ def test_garbage_in_any_argument_raises_only_crypto_error(
 @pytest.mark.parametrize(
     "call",
     [
-        lambda v: evcrypto.encrypt_ballot(v.key, v.hash, ALICE, [1, 1, 0]),  # two selections
-        lambda v: evcrypto.encrypt_ballot(v.key, v.hash, ALICE, [2, 0, 0]),
-        lambda v: evcrypto.encrypt_ballot(v.key, v.hash, ALICE, [0, 1, 0], 2, 1),
-        lambda v: evcrypto.encrypt_ballot(v.key, "ab" * 31, ALICE, [0, 1, 0]),
-        lambda v: evcrypto.encrypt_ballot(v.key, v.hash, "", [0, 1, 0]),
+        lambda v: evcrypto.encrypt_ballot(v.parameters, v.key, ALICE, [1, 1, 0]),  # two selections
+        lambda v: evcrypto.encrypt_ballot(v.parameters, v.key, ALICE, [2, 0, 0]),
+        lambda v: dataclasses.replace(v.parameters, min_selections=2, max_selections=1),
+        lambda v: evcrypto.encrypt_ballot(v.parameters, v.key, ALICE, [0, 1]),  # 3 candidates
+        lambda v: evcrypto.encrypt_ballot(v.parameters, v.key, "", [0, 1, 0]),
         lambda v: evcrypto.encrypt(v.key, -1),
         lambda v: evcrypto.encrypt(v.key, 1, TEST_GROUP.order),
         lambda v: evcrypto.ballot_from_json(b'{"voter": 1.5}', TEST_GROUP),
@@ -250,7 +372,12 @@ def test_garbage_in_any_argument_raises_only_crypto_error(
         lambda v: evcrypto.discrete_log(TEST_GROUP.mul_base(11), 10),
         lambda v: evcrypto.run_key_ceremony(v.hash, 3, 2, TEST_GROUP),
         lambda v: evcrypto.canonical_json({"a": 1.0}),
-        lambda v: evcrypto.verify_ballot(v.key, v.hash, ALICE, v.ballot, 3, 0, 4),
+        lambda v: evcrypto.verify_ballot(
+            dataclasses.replace(v.parameters, min_selections=0, max_selections=2),
+            v.key,
+            ALICE,
+            v.ballot,
+        ),
         lambda v: evcrypto.decrypt_tally(
             v.election.election_key, v.election.trustee_keys[:1], v.aggregate, v.hash
         ),
@@ -261,3 +388,23 @@ def test_clearly_bad_input_raises_crypto_error(
 ) -> None:
     with pytest.raises(CryptoError):
         call(valid)
+
+
+@pytest.mark.parametrize("kind", [["choose"], {"a": 1}, None, 1, "", "Choose", "missing"])
+def test_a_rule_kind_that_is_not_a_known_name_is_refused(tmp_path: Path, kind: object) -> None:
+    record = tmp_path / "record"
+    shutil.copytree(CONTEST_VECTORS, record)
+    parameters = evcrypto.parse_canonical_json((record / "parameters.json").read_bytes())
+    rule = parameters["contests"][0]["rule"]
+    if kind == "missing":
+        del rule["kind"]
+    else:
+        rule["kind"] = kind
+    with pytest.raises(CryptoError, match="kind must be one of"):
+        Contest.from_dict(parameters["contests"][0], "contest")
+    with pytest.raises(CryptoError, match="kind must be one of"):
+        ElectionParameters.from_dict(parameters)
+    (record / "parameters.json").write_bytes(evcrypto.canonical_json(parameters))
+    checks = {result.name: result for result in verify_record(record)}
+    assert not checks["parameters"].passed
+    assert "kind must be one of" in checks["parameters"].detail

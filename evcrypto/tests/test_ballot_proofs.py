@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from evcrypto import (
     Ballot,
     CryptoError,
+    ElectionParameters,
     ballot_from_json,
     ballot_to_json,
     ballot_tracker,
@@ -21,24 +22,32 @@ from evcrypto.tests.conftest import ALICE, BOB, Election
 from evcrypto.tests.forgery import forge_ballot
 
 
+def rules(
+    election: Election, candidates: int = 3, low: int = 1, high: int = 1
+) -> ElectionParameters:
+    """The election's parameters with `candidates` candidates and selections low..high (with
+    3 and 1..1, the election's own)."""
+    return dataclasses.replace(
+        election.parameters,
+        candidates=tuple(f"candidate {i}" for i in range(candidates)),
+        min_selections=low,
+        max_selections=high,
+    )
+
+
 def cast(
     election: Election, choices: list[int], voter: str = ALICE, low: int = 1, high: int = 1
 ) -> Ballot:
-    return encrypt_ballot(election.public_key, election.election_hash, voter, choices, low, high)
+    return encrypt_ballot(
+        rules(election, len(choices), low, high), election.public_key, voter, choices
+    )
 
 
 def check(
     election: Election, ballot: Ballot, voter: str = ALICE, low: int = 1, high: int = 1
 ) -> None:
-    verify_ballot(
-        election.public_key,
-        election.election_hash,
-        voter,
-        ballot,
-        len(ballot.selections),
-        low,
-        high,
-    )
+    parameters = rules(election, len(ballot.selections), low, high)
+    verify_ballot(parameters, election.public_key, voter, ballot)
 
 
 @st.composite
@@ -73,13 +82,13 @@ def test_honest_ballots_verify_on_secp256k1(
 def test_ballots_encrypting_values_outside_the_rules_fail(
     any_election: Election, values: list[int]
 ) -> None:
-    forged = forge_ballot(any_election.public_key, any_election.election_hash, ALICE, values)
+    forged = forge_ballot(any_election.parameters, any_election.public_key, ALICE, values)
     with pytest.raises(CryptoError, match="challenges do not match"):
         check(any_election, forged)
 
 
 def test_the_forger_builds_valid_ballots_when_it_does_not_cheat(small_election: Election) -> None:
-    honest = forge_ballot(small_election.public_key, small_election.election_hash, ALICE, [0, 1, 0])
+    honest = forge_ballot(small_election.parameters, small_election.public_key, ALICE, [0, 1, 0])
     check(small_election, honest)
 
 
@@ -87,9 +96,8 @@ def test_the_forger_builds_valid_ballots_when_it_does_not_cheat(small_election: 
 def test_forged_ballots_fail_unless_they_follow_the_rules(
     small_election: Election, values: list[int]
 ) -> None:
-    forged = forge_ballot(
-        small_election.public_key, small_election.election_hash, ALICE, values, 0, len(values)
-    )
+    parameters = rules(small_election, len(values), 0, len(values))
+    forged = forge_ballot(parameters, small_election.public_key, ALICE, values)
     if all(v in (0, 1) for v in values):
         check(small_election, forged, low=0, high=len(values))
     else:
@@ -108,20 +116,27 @@ def test_a_ballot_relabelled_with_another_voters_pseudonym_fails(any_election: E
 
 def test_a_ballot_for_another_election_fails(any_election: Election) -> None:
     ballot = cast(any_election, [0, 0, 1])
-    other_hash = sha256_hex(b"another election")
+    other = dataclasses.replace(any_election.parameters, election_id="another election")
     with pytest.raises(CryptoError, match="another election"):
-        verify_ballot(any_election.public_key, other_hash, ALICE, ballot, 3)
-    moved = dataclasses.replace(ballot, election_hash=other_hash)
+        verify_ballot(other, any_election.public_key, ALICE, ballot)
+    moved = dataclasses.replace(ballot, election_hash=other.election_hash)
     with pytest.raises(CryptoError, match="challenges do not match"):
-        verify_ballot(any_election.public_key, other_hash, ALICE, moved, 3)
+        verify_ballot(other, any_election.public_key, ALICE, moved)
 
 
 def test_a_ballot_checked_against_other_selection_limits_fails(any_election: Election) -> None:
+    """Other limits make another election hash: the ballot is relabelled to reach the check."""
     ballot = cast(any_election, [0, 1, 1], low=0, high=2)
-    with pytest.raises(CryptoError, match="count proof"):
+    with pytest.raises(CryptoError, match="another election"):
         check(any_election, ballot, low=1, high=2)
+    narrower = rules(any_election, 3, 1, 2)
+    relabelled = dataclasses.replace(ballot, election_hash=narrower.election_hash)
+    with pytest.raises(CryptoError, match="count proof"):
+        verify_ballot(narrower, any_election.public_key, ALICE, relabelled)
+    wider = rules(any_election, 4, 0, 2)
+    relabelled = dataclasses.replace(ballot, election_hash=wider.election_hash)
     with pytest.raises(CryptoError, match="3 selections for 4 candidates"):
-        verify_ballot(any_election.public_key, any_election.election_hash, ALICE, ballot, 4, 0, 2)
+        verify_ballot(wider, any_election.public_key, ALICE, relabelled)
 
 
 def tampered_copies(ballot: Ballot) -> dict[str, Ballot]:
@@ -207,8 +222,6 @@ def test_batch_verification_names_the_bad_ballot(any_election: Election, count: 
 
 def test_batch_verification_catches_a_forged_ballot_among_many(secp_election: Election) -> None:
     ballots = [cast(secp_election, [1, 0, 0], voter=f"voter-{i}") for i in range(50)]
-    forged = forge_ballot(
-        secp_election.public_key, secp_election.election_hash, "voter-x", [1, 1, 0]
-    )
+    forged = forge_ballot(secp_election.parameters, secp_election.public_key, "voter-x", [1, 1, 0])
     with pytest.raises(CryptoError, match="^ballot 50: "):
         verify_ballots(secp_election.public_key, secp_election.election_hash, [*ballots, forged], 3)

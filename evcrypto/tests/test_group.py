@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evcrypto import SECP256K1, TEST_GROUP, CryptoError, Group
+from evcrypto import SECP256K1, TEST_GROUP, CryptoError, Group, group_named
+from evcrypto.group import register_group
+from evcrypto.testgroup import TestGroup
 
 GROUPS = [pytest.param(TEST_GROUP, id="test-group"), pytest.param(SECP256K1, id="secp256k1")]
 scalars = st.integers(min_value=-(2**300), max_value=2**300)
@@ -142,3 +144,11 @@ def test_operations_refuse_foreign_values(group: Group) -> None:
     with pytest.raises(CryptoError):
         group.check_element(other.generator(), "point")
     assert g != other.generator()
+
+
+def test_each_group_is_found_by_its_name_and_registered_once() -> None:
+    assert group_named("secp256k1") is SECP256K1
+    assert group_named("insecure-test-group-63") is TEST_GROUP
+    with pytest.raises(CryptoError, match="registered already"):
+        register_group(TestGroup())
+    assert group_named("insecure-test-group-63") is TEST_GROUP

@@ -12,21 +12,25 @@ from evcrypto import (
     Ballot,
     CryptoError,
     aggregate,
+    ballot_to_json,
     combine_decryption,
     decrypt_tally,
     encrypt_ballot,
     partial_decrypt,
+    verified_aggregate,
     verify_ballots,
     verify_decryption,
 )
 from evcrypto.tests.conftest import Election, make_election
+from evcrypto.tests.forgery import forge_ballot
 
 
 def plain_and_encrypted(
     election: Election, rows: list[list[int]], low: int, high: int
 ) -> list[Ballot]:
+    parameters = dataclasses.replace(election.parameters, min_selections=low, max_selections=high)
     return [
-        encrypt_ballot(election.public_key, election.election_hash, f"voter-{i}", row, low, high)
+        encrypt_ballot(parameters, election.public_key, f"voter-{i}", row)
         for i, row in enumerate(rows)
     ]
 
@@ -134,3 +138,73 @@ def test_a_share_for_another_aggregate_is_caught(small_election: Election) -> No
     fresh = partial_decrypt(election.trustee_keys[1], second, election.election_hash)
     with pytest.raises(CryptoError, match="trustee 1"):
         combine_decryption(election.election_key, second, [stale, fresh], election.election_hash)
+
+
+def chain_ballots(election: Election) -> list[tuple[bytes, str]]:
+    """Three ballots as a tally reads them off the chain: (canonical JSON, voter)."""
+    ballots = plain_and_encrypted(election, [one_of(3, 0), one_of(3, 1), one_of(3, 2)], 1, 1)
+    return [(ballot_to_json(b), b.voter) for b in ballots]
+
+
+def test_the_verified_aggregate_of_chain_ballots_is_their_sum(small_election: Election) -> None:
+    ballots = chain_ballots(small_election)
+    total = verified_aggregate(small_election.parameters, small_election.public_key, ballots)
+    tally = decrypt_tally(
+        small_election.election_key,
+        small_election.trustee_keys,
+        total,
+        small_election.election_hash,
+    )
+    assert tally.counts == (1, 1, 1)
+
+
+def test_a_ballot_copied_under_another_voters_transaction_is_refused(
+    small_election: Election,
+) -> None:
+    ballots = chain_ballots(small_election)
+    copied = ballots + [(ballots[0][0], "an abstainer")]
+    with pytest.raises(CryptoError, match="ballot 3: names voter voter-0, cast as an abstainer"):
+        verified_aggregate(small_election.parameters, small_election.public_key, copied)
+
+
+def test_a_ballot_respelled_to_get_a_new_tracker_is_refused(small_election: Election) -> None:
+    ballots = chain_ballots(small_election)
+    respelled = (ballots[0][0].replace(b":", b": ", 1), ballots[0][1])
+    with pytest.raises(CryptoError, match="ballot 0: not in canonical form"):
+        verified_aggregate(small_election.parameters, small_election.public_key, [respelled])
+
+
+def test_the_same_ciphertext_twice_is_refused(small_election: Election) -> None:
+    ballots = chain_ballots(small_election)
+    with pytest.raises(CryptoError, match="ballot 1: a copy of an earlier ballot"):
+        verified_aggregate(
+            small_election.parameters, small_election.public_key, [ballots[0], ballots[0]]
+        )
+
+
+def test_the_verified_aggregate_reports_each_chunk_and_names_a_bad_ballot_by_its_position(
+    small_election: Election, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("evcrypto.tally.AGGREGATE_CHUNK", 2)
+    rows = [one_of(3, i % 3) for i in range(5)]
+    ballots = [
+        (ballot_to_json(b), b.voter) for b in plain_and_encrypted(small_election, rows, 1, 1)
+    ]
+    heard: list[int] = []
+    total = verified_aggregate(
+        small_election.parameters, small_election.public_key, ballots, on_progress=heard.append
+    )
+    assert heard == [2, 2, 1]
+    assert total.ballot_count == 5
+    forged = forge_ballot(
+        small_election.parameters, small_election.public_key, "voter-x", [2, 0, 0]
+    )
+    heard.clear()
+    with pytest.raises(CryptoError, match="ballot 3: "):
+        verified_aggregate(
+            small_election.parameters,
+            small_election.public_key,
+            [*ballots[:3], (ballot_to_json(forged), forged.voter), ballots[3]],
+            on_progress=heard.append,
+        )
+    assert heard == [2]  # the first chunk checked out; the second holds the forgery

@@ -11,6 +11,7 @@ from evcrypto import (
     SECP256K1,
     TEST_GROUP,
     CryptoError,
+    ElectionParameters,
     TrusteeKey,
     encrypt_ballot,
     finish_key_ceremony,
@@ -29,8 +30,12 @@ ELECTION_HASH = sha256_hex(b"threshold election")
 
 
 def votes_for(election_key, choices: list[list[int]]):  # type: ignore[no-untyped-def]
+    candidates = tuple(f"candidate {j}" for j in range(len(choices[0])))
+    parameters = ElectionParameters(
+        "threshold", "Threshold election", candidates, group=election_key.group
+    )
     ballots = [
-        encrypt_ballot(election_key.public_key, ELECTION_HASH, f"voter-{i}", row)
+        encrypt_ballot(parameters, election_key.public_key, f"voter-{i}", row)
         for i, row in enumerate(choices)
     ]
     return aggregate(ballots, len(choices[0]), election_key.group)

@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,10 @@ from evcrypto import (
     write_record,
 )
 from evcrypto.ballot import Ballot
-from evcrypto.group import SECP256K1
-from evcrypto.record import RECORD_FILES
+from evcrypto.record import CONTESTS_RECORD_FILES, RECORD_FILES
+from evcrypto.secp256k1 import SECP256K1
 from evcrypto.tests.conftest import make_election
-from evcrypto.tests.make_vectors import CHOICES, make_record
+from evcrypto.tests.make_vectors import CHOICES, CONTEST_VECTORS, make_record
 from evcrypto.verify import CHECK_NAMES, main, verify_record
 
 VECTORS = Path(__file__).parent / "vectors"
@@ -266,27 +267,27 @@ def test_a_missing_or_reformatted_file_fails_the_record_files_check(
     assert failed_checks(record_copy)[0] == "record files"
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    file_index=st.integers(0, len(RECORD_FILES) - 1),
+    vectors=st.sampled_from([VECTORS, CONTEST_VECTORS]),
+    file_index=st.integers(0, len(CONTESTS_RECORD_FILES) - 1),
     where=st.floats(0, 1),
     byte=st.integers(0, 255),
 )
 def test_changing_any_byte_of_the_record_makes_a_check_fail(
-    record_copy: Path, file_index: int, where: float, byte: int
+    tmp_path: Path, vectors: Path, file_index: int, where: float, byte: int
 ) -> None:
-    path = record_copy / RECORD_FILES[file_index]
+    """Either committed record: format 1 (8 files) or format 2 with contests (9 files)."""
+    names = sorted(path.name for path in vectors.iterdir())
+    path = vectors / names[file_index % len(names)]
     original = path.read_bytes()
     data = bytearray(original)
     position = min(int(where * len(data)), len(data) - 1)
-    if data[position] == byte:
-        byte ^= 1
-    data[position] = byte
-    path.write_bytes(bytes(data))
-    try:
-        assert failed_checks(record_copy), f"{path.name}[{position}] = {byte}"
-    finally:
-        path.write_bytes(original)
+    data[position] = byte if data[position] != byte else byte ^ 1
+    copy = Path(tempfile.mkdtemp(dir=tmp_path)) / "record"
+    shutil.copytree(vectors, copy)
+    (copy / path.name).write_bytes(bytes(data))
+    assert failed_checks(copy), f"{vectors.name}/{path.name}[{position}] = {byte}"
 
 
 def test_a_record_in_the_insecure_test_group_fails(tmp_path: Path) -> None:

@@ -218,11 +218,14 @@ def test_the_process_list_has_a_bootnode_a_web_and_worker_per_validator_then_the
     web, worker = specs[3], specs[4]
     assert web.env["NODE_ID"] == worker.env["NODE_ID"] == "validator-2"
     assert "127.0.0.1:8002" in web.command
-    assert [command[-2:] for command in web.setup] == [
+    assert [command[1:] for command in web.setup] == [
         ["validators/manage.py", "ensure_database"],
-        ["migrate", "--noinput"],
+        ["validators/manage.py", "migrate", "--noinput", "--verbosity", "0"],
     ]
-    assert ["-A", "validators.node", "worker", "-B"] == list(worker.command[3:7])
+    # --quiet: no Celery banner in the start-up output
+    assert ["celery", "--quiet", "-A", "validators.node", "worker", "-B"] == list(
+        worker.command[2:8]
+    )
 
 
 def test_the_backend_migrates_collects_static_files_and_seeds_the_demo_before_it_serves(
@@ -234,12 +237,96 @@ def test_the_backend_migrates_collects_static_files_and_seeds_the_demo_before_it
     assert web.env["DJANGO_SETTINGS_MODULE"] == worker.env["DJANGO_SETTINGS_MODULE"]
     assert web.env["DJANGO_SETTINGS_MODULE"] == "evoting.settings"
     assert [command[1:] for command in web.setup] == [
-        ["manage.py", "migrate", "--noinput"],
+        ["manage.py", "migrate", "--noinput", "--verbosity", "0"],
         ["manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
         ["manage.py", "seed_demo"],
     ]
     assert ["-m", "gunicorn", "evoting.wsgi:application", "--bind", "127.0.0.1:8000"] == list(
         web.command[1:6]
     )
-    assert list(worker.command[3:7]) == ["-A", "evoting", "worker", "-B"]
+    assert list(worker.command[2:8]) == ["celery", "--quiet", "-A", "evoting", "worker", "-B"]
     assert worker.command[-2:] == ["--hostname", "backend@%h"]
+
+
+# A stand-in for a web process: /health answers 503 for `delay` seconds, then 200, and says so.
+HEALTH_SERVER = """
+import http.server, sys, time
+port, delay = int(sys.argv[1]), float(sys.argv[2])
+start = time.monotonic()
+announced = False
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        global announced
+        up = time.monotonic() - start >= delay
+        if up and not announced:
+            print("healthy now", flush=True)
+            announced = True
+        self.send_response(200 if up else 503)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), Health).serve_forever()
+"""
+
+READY_DRIVER = """
+import sys
+sys.path.insert(0, {scripts!r})
+import devrun
+devrun.READY_POLL_SECONDS = 0.1
+python = sys.executable
+server = {server!r}
+specs = [
+    devrun.ProcessSpec("slow", [python, "-c", server, "{slow_port}", "2.5"],
+                       health_url="http://127.0.0.1:{slow_port}/health"),
+    devrun.ProcessSpec("quick", [python, "-c", server, "{quick_port}", "0"],
+                       health_url="http://127.0.0.1:{quick_port}/health"),
+    devrun.ProcessSpec("worker", [python, "-c", {sleeper!r}]),
+]
+sys.exit(devrun.supervise(specs))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_ready_banner_comes_only_after_every_web_process_answers(tmp_path: Path) -> None:
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        READY_DRIVER.format(
+            scripts=str(SCRIPTS_DIR),
+            server=HEALTH_SERVER,
+            sleeper=SLEEPER,
+            slow_port=free_port(),
+            quick_port=free_port(),
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, str(driver)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        output = Output(process)
+        banner = output.wait_for("ready: open http://127.0.0.1:8000/", timeout=30)
+        order = output.seen
+        slow_healthy = next(
+            i for i, line in enumerate(order) if line.startswith("slow") and "healthy now" in line
+        )
+        assert order.index(banner) > slow_healthy
+        assert sum("ready: open" in line for line in order) == 1
+        output.wait_for("stop: Ctrl-C")
+    finally:
+        stop_supervisor(process)
+
+
+def test_the_real_process_list_waits_for_the_backend_and_every_validator(tmp_path: Path) -> None:
+    network_dir = tmp_path / "network"
+    write_genesis(network_dir, [8101, 8102, 8103], 8546)
+    specs = devrun.dev_processes(devrun.read_network(network_dir / "genesis.json"))
+    assert [spec.health_url for spec in specs if spec.health_url] == [
+        "http://127.0.0.1:8101/health",
+        "http://127.0.0.1:8102/health",
+        "http://127.0.0.1:8103/health",
+        "http://127.0.0.1:8000/health",
+    ]

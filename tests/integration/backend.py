@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 import requests
 
+from evcrypto import ElectionKey, ElectionParameters
 from tests.integration.cluster import (
     BIN,
     REPO,
@@ -21,11 +23,16 @@ from tests.integration.cluster import (
     postgres_url,
     wait_until,
 )
+from trustee.together import run_together
 
 STAFF_EMAIL = "official@example.org"
 STAFF_PASSWORD = "official-password-1"
+TRUSTEES = ["trustee1@example.org", "trustee2@example.org", "trustee3@example.org"]
+TRUSTEE_PASSWORD = "trustee-password-1"
+PASSPHRASE = "the trustee's own passphrase"
 
-# Fast loops for tests: delivery and receipts twice a second, health every second.
+# Fast loops for tests: delivery and receipts twice a second, health every second (the
+# schedule keeps its default; tests/integration/test_schedule.py runs it every second).
 FAST_INTERVALS = {
     "DELIVERY_INTERVAL_SECONDS": "0.5",
     "RECEIPT_INTERVAL_SECONDS": "0.5",
@@ -33,7 +40,6 @@ FAST_INTERVALS = {
     "REPLAY_INTERVAL_SECONDS": "1",
     "CHAIN_CONNECT_TIMEOUT_SECONDS": "0.5",
     "HEALTH_TIMEOUT_SECONDS": "1",
-    "INSECURE_FAST_PASSWORD_HASHING_FOR_TESTS": "1",
 }
 
 
@@ -45,18 +51,25 @@ class Backend:
     web: subprocess.Popen | None = None
     worker: subprocess.Popen | None = None
     database: str = field(default="")
+    # Tests run fast loops; a benchmark passes the defaults `make run` uses ({}).
+    intervals: dict[str, str] = field(default_factory=lambda: dict(FAST_INTERVALS))
+    # Tests hash passwords fast (tests/integration/settings.py); a benchmark runs production's.
+    settings_module: str = "tests.integration.settings"
+    web_workers: int = 1
+    web_threads: int = 8
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("NODE_ID", "NODE_DATABASE_URL")}
-        env.update(FAST_INTERVALS)
+        env.update(self.intervals)
         env.update(
             {
-                "DJANGO_SETTINGS_MODULE": "evoting.settings",
+                "DJANGO_SETTINGS_MODULE": self.settings_module,
                 "VAR_DIR": str(self.root),
                 "NETWORK_DIR": str(self.cluster.network_dir),
                 "PYTHONUNBUFFERED": "1",
                 "DJANGO_SUPERUSER_EMAIL": STAFF_EMAIL,
                 "DJANGO_SUPERUSER_PASSWORD": STAFF_PASSWORD,
+                "TEST_CACHE_KEY_PREFIX": self.cluster.run_id,
             }
         )
         if os.environ.get("DATABASE_URL"):
@@ -81,7 +94,15 @@ class Backend:
             )
         self.port = free_port()
         self.web = self.cluster.spawn(
-            "backend", gunicorn("evoting.wsgi:application", self.port, timeout=60), env
+            "backend",
+            gunicorn(
+                "evoting.wsgi:application",
+                self.port,
+                threads=self.web_threads,
+                timeout=60,
+                workers=self.web_workers,
+            ),
+            env,
         )
         self.start_worker()
         wait_until(lambda: requests.get(self.url + "/health", timeout=2).ok, 30, "the backend web")
@@ -138,6 +159,79 @@ class Backend:
     def staff(self) -> ApiSession:
         return self.login(STAFF_EMAIL, STAFF_PASSWORD)
 
+    # ------------------------------------------------------------------ trustees
+
+    def shell(self, script: str, stdin: str = "") -> None:
+        """Run Python in the backend's Django (`manage.py shell -c`), on its database."""
+        subprocess.run(
+            [str(BIN / "python"), "manage.py", "shell", "-c", script],
+            cwd=REPO,
+            env=self.env(),
+            check=True,
+            input=stdin.encode(),
+            stdout=subprocess.DEVNULL,
+        )
+
+    def set_passwords(self, accounts: list[tuple[str, str]]) -> None:
+        """Give these accounts passwords, as their voters would through their invitation."""
+        script = (
+            "import json, sys\n"
+            "from apps.accounts.models import User\n"
+            "for email, password in json.load(sys.stdin):\n"
+            "    user = User.objects.get(email=email)\n"
+            "    user.set_password(password)\n"
+            "    user.save()\n"
+        )
+        self.shell(script, json.dumps(accounts))
+
+    def create_trustee_accounts(self) -> None:
+        """Accounts for the trustees, with passwords (as they would set them after being
+        named, through the password reset)."""
+        script = (
+            "from apps.accounts.models import User\n"
+            f"for email in {TRUSTEES!r}:\n"
+            f"    User.objects.create_user(email, {TRUSTEE_PASSWORD!r})\n"
+        )
+        self.shell(script)
+
+    def trustee_command(
+        self, command: str, election_id: int, index: int, folder: Path, *extra: str
+    ) -> subprocess.Popen[str]:
+        """`python -m trustee <command>` as trustee `index`, with its own secret file."""
+        env = {**os.environ, "EVOTING_PASSWORD": TRUSTEE_PASSWORD, "TRUSTEE_PASSPHRASE": PASSPHRASE}
+        return subprocess.Popen(
+            [
+                *(str(BIN / "python"), "-m", "trustee", command, "--server", self.url),
+                *("--election", str(election_id), "--email", TRUSTEES[index - 1]),
+                *("--secret-file", str(folder / f"trustee-{index}.secret"), *extra),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def run_ceremony(self, election_id: int, folder: Path, indices: list[int]) -> list[str]:
+        """The trustees' ceremony, all at once, the keys fingerprint compared in between."""
+        return run_together(
+            lambda i, extra: self.trustee_command("ceremony", election_id, i, folder, *extra),
+            indices,
+        )
+
+    def run_trustees(
+        self, command: str, election_id: int, folder: Path, indices: list[int], *extra: str
+    ) -> list[str]:
+        """The trustees' commands at once, as on their own machines; each one's output.
+        AssertionError if one fails."""
+        running = [self.trustee_command(command, election_id, i, folder, *extra) for i in indices]
+        outputs = []
+        for index, process in zip(indices, running, strict=True):
+            output, _ = process.communicate(timeout=180)
+            assert process.returncode == 0, f"trustee {index}: {output}"
+            outputs.append(output)
+        return outputs
+
 
 @dataclass
 class ApiSession:
@@ -154,3 +248,42 @@ class ApiSession:
 
     def post(self, path: str, body: Any) -> requests.Response:
         return self.call("POST", path, json=body)
+
+    def run_job(self, path: str, timeout: float = 120.0) -> dict[str, Any]:
+        """POST a verb that answers 202 (close, tally), then poll its status URL until the
+        worker has finished the job; the job's last document, with every step seen."""
+        response = self.post(path, {})
+        assert response.status_code == 202, response.text
+        status_url = response.json()["status_url"]
+        assert response.headers["Location"] == status_url
+        steps: list[str] = []
+
+        def finished() -> dict[str, Any] | None:
+            job = dict(self.session.get(status_url, headers=self._auth(), timeout=30).json())
+            if job["step"] and job["step"] not in steps:
+                steps.append(job["step"])
+            return job if job["state"] in ("done", "failed") else None
+
+        job = wait_until(finished, timeout, f"the job of {path}", every=0.2)
+        return {**job, "steps_seen": steps}
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def election_parameters(election: dict[str, Any]) -> ElectionParameters:
+    """The parameters a voter's client rebuilds from an election as the API shows it (its key
+    says threshold, trustee count and group); they must hash to the published election hash."""
+    key = ElectionKey.from_dict(election["public_key"])
+    parameters = ElectionParameters(
+        election["chain_election_id"],
+        election["title"],
+        tuple(candidate["name"] for candidate in election["candidates"]),
+        election["min_selections"],
+        election["max_selections"],
+        threshold=key.threshold,
+        trustee_count=key.trustee_count,
+        group=key.group,
+    )
+    assert parameters.election_hash == election["election_hash"]
+    return parameters

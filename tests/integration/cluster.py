@@ -79,16 +79,24 @@ class NodeProcesses:
     port: int
     web: subprocess.Popen | None = None
     worker: subprocess.Popen | None = None
+    host: str = "127.0.0.1"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
 
-def gunicorn(app: str, port: int, threads: int = 8, timeout: int | None = None) -> list[str]:
-    """The command for one gunicorn worker process with `threads` threads on 127.0.0.1."""
-    command = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "1", "--threads", str(threads)]
+def gunicorn(
+    app: str,
+    port: int,
+    threads: int = 8,
+    timeout: int | None = None,
+    workers: int = 1,
+    host: str = "127.0.0.1",
+) -> list[str]:
+    """The command for gunicorn with `workers` processes of `threads` threads on host:port."""
+    command = [str(BIN / "gunicorn"), app, "--bind", f"{host}:{port}"]
+    command += ["--workers", str(workers), "--threads", str(threads)]
     return command + (["--timeout", str(timeout)] if timeout is not None else [])
 
 
@@ -102,13 +110,14 @@ class Cluster:
     nodes: dict[str, NodeProcesses] = field(default_factory=dict)
     bootnode: subprocess.Popen | None = None
     bootnode_port: int = 0
+    bootnode_host: str = "127.0.0.1"
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     # ------------------------------------------------------------------ set-up
 
     def start(self) -> Cluster:
-        ports = [free_port() for _ in range(self.size)]
-        self.bootnode_port = free_port()
+        addresses = self.node_addresses()
+        self.bootnode_port = self.bootnode_port or free_port()
         self._run(
             [
                 str(BIN / "python"),
@@ -123,16 +132,16 @@ class Cluster:
                 "--max-block-txs",
                 str(self.max_block_txs),
                 "--bootnode-url",
-                f"http://127.0.0.1:{self.bootnode_port}",
+                f"http://{self.bootnode_host}:{self.bootnode_port}",
                 "--network-dir",
                 str(self.network_dir),
             ],
             self.env(None),
         )
-        self._rewrite_urls(ports)
+        self._rewrite_urls(addresses)
         self._start_bootnode()
-        for i, port in enumerate(ports, start=1):
-            node = NodeProcesses(f"validator-{i}", port)
+        for i, (host, port) in enumerate(addresses, start=1):
+            node = NodeProcesses(f"validator-{i}", port, host=host)
             self.nodes[node.node_id] = node
             self._run(
                 [str(BIN / "python"), "validators/manage.py", "ensure_database"],
@@ -152,12 +161,20 @@ class Cluster:
     def network_dir(self) -> Path:
         return self.root / "network"
 
-    def _rewrite_urls(self, ports: list[int]) -> None:
-        """make_genesis numbers ports from a base; tests take whatever ports are free."""
+    def node_addresses(self) -> list[tuple[str, int]]:
+        """(host, port) of each validator's web process: loopback, on whatever ports are free."""
+        return [("127.0.0.1", free_port()) for _ in range(self.size)]
+
+    def node_command(self, node_id: str, command: list[str]) -> list[str]:
+        """How a node's process is started: as it is here (a subclass may wrap it)."""
+        return command
+
+    def _rewrite_urls(self, addresses: list[tuple[str, int]]) -> None:
+        """make_genesis numbers ports from a base; tests take whatever addresses they chose."""
         path = self.network_dir / "genesis.json"
         data = json.loads(path.read_text())
-        for validator, port in zip(data["validators"], ports, strict=True):
-            validator["url"] = f"http://127.0.0.1:{port}"
+        for validator, (host, port) in zip(data["validators"], addresses, strict=True):
+            validator["url"] = f"http://{host}:{port}"
         path.write_text(json.dumps(data, indent=2))
 
     def env(self, node_id: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -204,7 +221,12 @@ class Cluster:
         self._run([str(BIN / "python"), "-m", "django", "migrate", "--noinput", "-v0"], env)
         self.bootnode = self.spawn(
             "bootnode",
-            gunicorn("validators.bootnode.wsgi:application", self.bootnode_port, threads=4),
+            gunicorn(
+                "validators.bootnode.wsgi:application",
+                self.bootnode_port,
+                threads=4,
+                host=self.bootnode_host,
+            ),
             env,
         )
 
@@ -213,26 +235,28 @@ class Cluster:
     def start_node(self, node_id: str, extra_env: dict[str, str] | None = None) -> None:
         node = self.nodes[node_id]
         env = self.env(node_id, extra_env)
-        node.web = self.spawn(
-            node_id, gunicorn("validators.node.wsgi:application", node.port, timeout=60), env
-        )
+        web = gunicorn("validators.node.wsgi:application", node.port, timeout=60, host=node.host)
+        node.web = self.spawn(node_id, self.node_command(node_id, web), env)
         node.worker = self.spawn(
             f"{node_id}-worker",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "validators.node",
-                "worker",
-                "-n",
-                f"{node_id}@%h",
-                "-B",
-                "-P",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "-s",
-                str(self.root / f"beat-{node_id}"),
-            ],
+            self.node_command(
+                node_id,
+                [
+                    str(BIN / "celery"),
+                    "-A",
+                    "validators.node",
+                    "worker",
+                    "-n",
+                    f"{node_id}@%h",
+                    "-B",
+                    "-P",
+                    "solo",
+                    "--loglevel",
+                    "INFO",
+                    "-s",
+                    str(self.root / f"beat-{node_id}"),
+                ],
+            ),
             env,
         )
 
@@ -299,12 +323,23 @@ class Cluster:
     def submitter(self) -> SigningKey:
         return SigningKey.load(self.network_dir / "keys" / "backend.key")
 
+    @property
+    def chain_id(self) -> str:
+        return str(json.loads((self.network_dir / "genesis.json").read_text())["chain_id"])
+
 
 def make_transaction(
-    key: SigningKey, election_id: str, voter: str, payload: str = "ballot"
+    key: SigningKey, chain_id: str, election_id: str, voter: str, payload: str = "ballot"
 ) -> Transaction:
     tx = Transaction(
-        uuid.uuid4().hex, election_id, voter, payload, int(time.time() * 1000), key.public_key, ""
+        uuid.uuid4().hex,
+        election_id,
+        voter,
+        payload,
+        int(time.time() * 1000),
+        key.public_key,
+        "",
+        chain_id,
     )
     return Transaction(**{**tx.to_dict(), "signature": key.sign(tx.signing_bytes)})
 

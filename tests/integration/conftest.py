@@ -1,4 +1,6 @@
-"""The cluster fixture: real validator processes on loopback, always stopped afterwards.
+"""The cluster fixture: real validator processes on loopback, always stopped afterwards; and
+the backend fixture, its web and worker on that cluster (a test module that needs other
+worker counts defines its own).
 
 When a test fails, the processes' logs are copied to test-artifacts/<test name>/ (git-ignored)
 so the failure can be read after pytest has cleaned its temporary folders.
@@ -13,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.backend import Backend
 from tests.integration.cluster import REPO, Cluster
 
 
@@ -36,3 +39,12 @@ def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]
             keep = REPO / "test-artifacts" / request.node.name
             shutil.rmtree(keep, ignore_errors=True)
             shutil.copytree(tmp_path / "logs", keep, dirs_exist_ok=True)
+
+
+@pytest.fixture
+def backend(cluster: Cluster, tmp_path: Path) -> Iterator[Backend]:
+    running = Backend(cluster, tmp_path / "backend")
+    try:
+        yield running.start()
+    finally:
+        running.stop()

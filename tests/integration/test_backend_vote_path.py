@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,16 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.backend import ApiSession, Backend
+from tests.integration.backend import (
+    PASSPHRASE,
+    TRUSTEES,
+    ApiSession,
+    Backend,
+    election_parameters,
+)
 from tests.integration.cluster import REPO, Cluster, postgres_url, wait_until
+from validators.core.blocks import genesis_hash
+from validators.core.genesis import load_genesis
 
 pytestmark = pytest.mark.integration
 
@@ -31,27 +38,27 @@ HEALTH_INTERVAL = 1.0
 CANDIDATES = ["Ada", "Grace", "Linus"]
 
 
-@pytest.fixture
-def backend(cluster: Cluster, tmp_path: Path) -> Iterator[Backend]:
-    running = Backend(cluster, tmp_path / "backend")
-    try:
-        yield running.start()
-    finally:
-        running.stop()
-
-
-def open_election(backend: Backend, voters: int) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+def open_election(
+    backend: Backend, voters: int, trustee_folder: Path
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """An official creates the election and its roll and names three trustees (2 of 3); the
+    trustees run their ceremony with the trustee command, all at once; the official opens."""
     staff = backend.staff()
     created = staff.post("/api/elections/", {"title": "Board", "candidates": CANDIDATES})
     assert created.status_code == 201, created.text
     election = created.json()
     roll = [(f"voter{i}@example.org", f"password-{i}-x") for i in range(voters)]
     added = staff.post(
-        f"/api/elections/{election['id']}/voters/",
-        [{"email": email, "password": password} for email, password in roll],
+        f"/api/elections/{election['id']}/voters/", [{"email": email} for email, _ in roll]
     )
     assert added.status_code == 200, added.text
-    assert staff.post(f"/api/elections/{election['id']}/open", {}).status_code == 200
+    backend.set_passwords(roll)
+    backend.create_trustee_accounts()
+    named = staff.post(f"/api/elections/{election['id']}/trustees", {"trustees": TRUSTEES})
+    assert named.status_code == 200 and named.json()["election"]["label"] == "2 of 3", named.text
+    backend.run_ceremony(election["id"], trustee_folder, [1, 2, 3])
+    opened = staff.post(f"/api/elections/{election['id']}/open", {})
+    assert opened.status_code == 200, opened.text
     return staff.get(f"/api/elections/{election['id']}/").json(), roll
 
 
@@ -76,7 +83,7 @@ def cast(
     public_key = ElectionKey.from_dict(keys["election_key"]).public_key
     choices = [1 if i == choice else 0 for i in range(len(CANDIDATES))]
     ballot = encrypt_ballot(
-        public_key, keys["election_hash"], keys["voter_pseudonym"], choices, 1, 1
+        election_parameters(election), public_key, keys["voter_pseudonym"], choices
     )
     encoded = base64.b64encode(ballot_to_json(ballot)).decode()
     return voter.post(
@@ -114,7 +121,8 @@ def time_until_unreachable(staff: ApiSession, noticed: list[float]) -> None:
 def test_two_hundred_voters_vote_through_a_validator_failure_and_the_tally_is_the_plain_count(
     cluster: Cluster, backend: Backend, tmp_path: Path
 ) -> None:
-    election, roll = open_election(backend, 200)
+    trustees = tmp_path / "trustees"  # the trustees' own machines
+    election, roll = open_election(backend, 200, trustees)
     staff = backend.staff()
     rng = random.Random(2026)
     choices = [rng.randrange(len(CANDIDATES)) for _ in roll]
@@ -138,10 +146,33 @@ def test_two_hundred_voters_vote_through_a_validator_failure_and_the_tally_is_th
     assert None not in heights
     cluster.start_node("validator-2")
     cluster.wait_ready("validator-2")
-    assert staff.post(f"/api/elections/{election['id']}/close", {}).status_code == 200
-    tallied = staff.post(f"/api/elections/{election['id']}/tally", {})
-    assert tallied.status_code == 200, tallied.text
+    closing = staff.run_job(f"/api/elections/{election['id']}/close")
+    assert closing["state"] == "done" and closing["result"] == {"election_state": "closed"}
+    # The tally runs on the worker, reading the three real validators; its status URL shows
+    # each step and ends waiting for the trustees.
+    tally = staff.run_job(f"/api/elections/{election['id']}/tally")
+    assert tally["state"] == "done", tally
+    assert tally["result"]["election_state"] == "tallying"
+    assert tally["result"]["ballots"] == len(receipts)
+    assert (tally["step"], tally["done"], tally["total"]) == ("waiting for trustees", 0, 2)
+    assert tally["started_at"] and tally["finished_at"]
+    again = staff.post(f"/api/elections/{election['id']}/tally", {})
+    assert again.status_code == 409 and again.json()["code"] == "not_enough_decryptions"
+    # Trustee 2 stays away; 1 and 3 each read the chain themselves and decrypt.
+    genesis = cluster.network_dir / "genesis.json"
+    confirmed = genesis_hash(load_genesis(genesis).to_dict())  # as published, compared
+    backend.run_trustees(
+        "decrypt",
+        election["id"],
+        trustees,
+        [1, 3],
+        "--genesis",
+        str(genesis),
+        "--genesis-hash",
+        confirmed,
+    )
     results = staff.get("/api/votes/results", election_id=election["id"]).json()
+    assert results["state"] == "tallied" and results["verification"]["trustees"] == [1, 3]
     plain = Counter(choices)
     assert [r["votes"] for r in results["results"]] == [plain[i] for i in range(len(CANDIDATES))]
 
@@ -159,11 +190,87 @@ def test_two_hundred_voters_vote_through_a_validator_failure_and_the_tally_is_th
     crypto = run_tool("evcrypto.verify", str(record))
     assert crypto.returncode == 0, crypto.stdout
     nodes = [arg for n in cluster.nodes for arg in ("--node", cluster.url(n))]
-    genesis = str(cluster.network_dir / "genesis.json")
-    audit = run_tool("validators.audit", "--genesis", genesis, *nodes, "--record", str(record))
+    audit = run_tool("validators.audit", "--genesis", str(genesis), *nodes, "--record", str(record))
     assert audit.returncode == 0, audit.stdout
     assert "ok   record ballots on chain (200 ballots of" in audit.stdout
     assert audit.stdout.count("ok   chain at ") == 3
+
+    # No secret of the election is anywhere on the server: neither a trustee's share nor the
+    # joint key (computed here from the trustees' own files) is in any table or file.
+    secrets = trustee_secrets(trustees, election)
+    assert secrets, "the trustees' files hold their shares"
+    found = [
+        name
+        for name, text in server_state(backend, tmp_path, trustees)
+        if any(form in text for secret in secrets for form in spellings(secret))
+    ]
+    assert found == []
+
+
+def trustee_secrets(folder: Path, election: dict[str, Any]) -> list[int]:
+    """Every trustee's secret share, from its own file, and the joint secret key they share
+    (Lagrange interpolation at 0 of shares 1 and 2), checked against the public key."""
+    from evcrypto import SECP256K1, ElectionKey
+    from evcrypto.keys import lagrange_coefficient
+    from trustee.secret_file import read_secrets
+
+    group = SECP256K1
+    shares = {}
+    for index in (1, 2, 3):
+        secrets = read_secrets(folder / f"trustee-{index}.secret", PASSPHRASE)
+        assert secrets.share is not None
+        shares[index] = group.scalar_from_hex(secrets.share, "share")
+    joint = sum(lagrange_coefficient(group, i, [1, 2]) * shares[i] for i in (1, 2)) % group.order
+    public = ElectionKey.from_dict(election["public_key"]).public_key.element
+    assert group.mul_base(joint) == public
+    return [*shares.values(), joint]
+
+
+def spellings(secret: int) -> list[str]:
+    """The ways a scalar could be written down: hex (fixed width and bare), decimal, base64."""
+    raw = secret.to_bytes(32, "big")
+    return [
+        format(secret, "064x"),
+        format(secret, "x"),
+        str(secret),
+        base64.b64encode(raw).decode(),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        raw.decode("latin-1"),
+    ]
+
+
+def server_state(backend: Backend, root: Path, skip: Path) -> list[tuple[str, str]]:
+    """(where, text) for every row of every table of the backend's database, and every file
+    under the test's folders (the backend's VAR_DIR, the network, the validators), the
+    trustees' own folder aside."""
+    found = []
+    if backend.database:
+        import psycopg
+
+        with psycopg.connect(postgres_url(backend.database)) as conn:
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                )
+            ]
+            for table in tables:
+                rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
+                found.append((f"table {table}", repr(rows)))
+    else:
+        with sqlite3.connect(backend.root / "backend.sqlite3") as conn:
+            tables = [
+                row[0]
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
+            for table in tables:
+                rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
+                found.append((f"table {table}", repr(rows)))
+    for path in root.rglob("*"):
+        if path.is_file() and skip not in path.parents:
+            found.append((str(path), path.read_bytes().decode("latin-1")))
+    assert any(name == "table trustees_trustee" for name, _ in found)
+    return found
 
 
 def election_record(backend: Backend, email: str, password: str, election_id: int) -> bytes:
@@ -200,8 +307,8 @@ def run_tool(module: str, *args: str) -> subprocess.CompletedProcess[str]:
 def edit_fallback_row(backend: Backend) -> None:
     """Tamper with the backend's database directly, as an attacker with database access would."""
     tamper = (
-        "UPDATE ledger_fallbackblock SET previous_hash = {p} "
-        "WHERE id = (SELECT MIN(id) FROM ledger_fallbackblock)"
+        "UPDATE fallback_fallbackblock SET previous_hash = {p} "
+        "WHERE id = (SELECT MIN(id) FROM fallback_fallbackblock)"
     )
     forged = "f" * 64
     if backend.database:
@@ -215,9 +322,9 @@ def edit_fallback_row(backend: Backend) -> None:
 
 
 def test_with_every_validator_down_votes_are_kept_and_replayed_exactly_once(
-    cluster: Cluster, backend: Backend
+    cluster: Cluster, backend: Backend, tmp_path: Path
 ) -> None:
-    election, roll = open_election(backend, 12)
+    election, roll = open_election(backend, 12, tmp_path / "trustees")
     staff = backend.staff()
     for node_id in cluster.nodes:
         cluster.kill_node(node_id)
@@ -262,9 +369,9 @@ def test_with_every_validator_down_votes_are_kept_and_replayed_exactly_once(
 
 
 def test_fifty_concurrent_submissions_by_one_voter_give_one_vote(
-    cluster: Cluster, backend: Backend
+    cluster: Cluster, backend: Backend, tmp_path: Path
 ) -> None:
-    election, roll = open_election(backend, 1)
+    election, roll = open_election(backend, 1, tmp_path / "trustees")
     email, password = roll[0]
     voter = backend.login(email, password)
     candidate = election["candidates"][0]["id"]

@@ -52,7 +52,7 @@ def test_a_thousand_transactions_commit_within_ten_intervals_on_identical_chains
     cluster: Cluster,
 ) -> None:
     key = cluster.submitter()
-    txs = [make_transaction(key, "election-1", f"voter-{i}") for i in range(1000)]
+    txs = [make_transaction(key, cluster.chain_id, "election-1", f"voter-{i}") for i in range(1000)]
     started = time.monotonic()
     for i, node_id in enumerate(cluster.nodes):
         answers = send_batch(cluster, node_id, txs[i * 334 : (i + 1) * 334])
@@ -75,7 +75,7 @@ def test_transactions_only_their_proposer_holds_commit_on_every_node(cluster: Cl
     from the proposer. Handed to validator-1 as gossip, these reach no other node any
     other way (gossip is not passed on), so they commit only if fetching works."""
     key = cluster.submitter()
-    txs = [make_transaction(key, "election-2", f"voter-{i}") for i in range(50)]
+    txs = [make_transaction(key, cluster.chain_id, "election-2", f"voter-{i}") for i in range(50)]
     response = requests.post(
         cluster.url("validator-1") + "/peer/transactions",
         json={"transactions": [tx.to_dict() for tx in txs]},
@@ -99,7 +99,10 @@ def test_commits_go_on_with_one_node_killed_and_it_catches_up_on_restart(cluster
     stamps = [t for t in block_timestamps(cluster, "validator-1") if t >= killed_at - 2 * INTERVAL]
     gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
     assert len(stamps) >= 4, stamps
-    assert max(gaps) <= 2 * INTERVAL + 1.0, gaps
+    # A dead proposer costs one round-0 timeout (one interval) before the next round's proposer
+    # commits; the slack covers the 0.2 s consensus tick and Celery's scheduling on a busy
+    # machine. A round change that needed a backoff step would take at least 4 intervals.
+    assert max(gaps) <= 2 * INTERVAL + 1.5, gaps
     cluster.start_node("validator-2")
     cluster.wait_ready("validator-2")  # booting Django and Celery takes a few seconds
     wait_until(

@@ -8,5 +8,5 @@ Run it (genesis in $NETWORK_DIR, default var/network/genesis.json):
     DJANGO_SETTINGS_MODULE=validators.bootnode.settings python -m django migrate
     gunicorn validators.bootnode.wsgi:application --bind 127.0.0.1:8546
 Test it (its own Django project, so its own run):
-    pytest validators/tests/bootnode --ds=validators.bootnode.settings
+    pytest validators/bootnode/tests --ds=validators.bootnode.settings
 """

@@ -33,6 +33,7 @@ def now_ms() -> int:
 
 def register(
     bootnode_url: str,
+    chain_id: str,
     node_id: str,
     url: str,
     signing_key: SigningKey,
@@ -40,7 +41,7 @@ def register(
 ) -> dict[str, Any]:
     """Announce `url` as `node_id`'s address; returns the bootnode's entry for the node."""
     timestamp_ms = now_ms()
-    signed = registration_bytes(node_id, url, signing_key.public_key, timestamp_ms)
+    signed = registration_bytes(chain_id, node_id, url, signing_key.public_key, timestamp_ms)
     body = {
         "node_id": node_id,
         "url": url,
@@ -53,14 +54,14 @@ def register(
 
 
 def heartbeat(
-    bootnode_url: str, node_id: str, signing_key: SigningKey, timeout: float = 2.0
+    bootnode_url: str, chain_id: str, node_id: str, signing_key: SigningKey, timeout: float = 2.0
 ) -> dict[str, Any]:
     """Tell the bootnode `node_id` is alive; returns the bootnode's entry for the node."""
     timestamp_ms = now_ms()
     body = {
         "node_id": node_id,
         "timestamp_ms": timestamp_ms,
-        "signature": signing_key.sign(heartbeat_bytes(node_id, timestamp_ms)),
+        "signature": signing_key.sign(heartbeat_bytes(chain_id, node_id, timestamp_ms)),
     }
     answer = bootnode_call("POST", bootnode_url, "heartbeat", timeout, json=body)
     return answer_field(answer, "peer", dict)

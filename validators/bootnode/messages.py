@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from evcrypto.encoding import canonical_json
 from validators.bootnode.errors import MalformedMessage
-from validators.core.encoding import canonical_bytes
+from validators.core.fields import FieldReader
 
 REGISTER_PURPOSE = "register_peer"
 HEARTBEAT_PURPOSE = "heartbeat"
@@ -19,10 +20,23 @@ NODE_ID_MAX_LENGTH = 64
 URL_MAX_LENGTH = 255
 TEXT_MAX_LENGTH = 1024
 
+# A request's bad field: 400 missing_field or invalid_field, naming it. Its text fields are
+# non-empty and printable, so no control character reaches the database or the logs.
+FIELDS = FieldReader(
+    invalid=lambda name, complaint: MalformedMessage(
+        "invalid_field", f"field {name!r} {complaint}"
+    ),
+    missing=lambda name: MalformedMessage("missing_field", f"field {name!r} is required"),
+)
 
-def registration_bytes(node_id: str, url: str, public_key: str, timestamp_ms: int) -> bytes:
-    return canonical_bytes(
+
+def registration_bytes(
+    chain_id: str, node_id: str, url: str, public_key: str, timestamp_ms: int
+) -> bytes:
+    """What a registration signs: its purpose and chain too, so it is good for nothing else."""
+    return canonical_json(
         {
+            "chain_id": chain_id,
             "node_id": node_id,
             "url": url,
             "public_key": public_key,
@@ -32,9 +46,14 @@ def registration_bytes(node_id: str, url: str, public_key: str, timestamp_ms: in
     )
 
 
-def heartbeat_bytes(node_id: str, timestamp_ms: int) -> bytes:
-    return canonical_bytes(
-        {"node_id": node_id, "timestamp_ms": timestamp_ms, "purpose": HEARTBEAT_PURPOSE}
+def heartbeat_bytes(chain_id: str, node_id: str, timestamp_ms: int) -> bytes:
+    return canonical_json(
+        {
+            "chain_id": chain_id,
+            "node_id": node_id,
+            "timestamp_ms": timestamp_ms,
+            "purpose": HEARTBEAT_PURPOSE,
+        }
     )
 
 
@@ -46,8 +65,10 @@ class PeerRegistration:
     timestamp_ms: int
     signature: str
 
-    def signed_bytes(self) -> bytes:
-        return registration_bytes(self.node_id, self.url, self.public_key, self.timestamp_ms)
+    def signed_bytes(self, chain_id: str) -> bytes:
+        return registration_bytes(
+            chain_id, self.node_id, self.url, self.public_key, self.timestamp_ms
+        )
 
 
 @dataclass(frozen=True)
@@ -56,8 +77,8 @@ class Heartbeat:
     timestamp_ms: int
     signature: str
 
-    def signed_bytes(self) -> bytes:
-        return heartbeat_bytes(self.node_id, self.timestamp_ms)
+    def signed_bytes(self, chain_id: str) -> bytes:
+        return heartbeat_bytes(chain_id, self.node_id, self.timestamp_ms)
 
 
 def parse_registration(body: bytes) -> PeerRegistration:
@@ -65,9 +86,9 @@ def parse_registration(body: bytes) -> PeerRegistration:
     return PeerRegistration(
         node_id=node_id_field(data, "node_id"),
         url=url_field(data, "url"),
-        public_key=text_field(data, "public_key"),
-        timestamp_ms=int_field(data, "timestamp_ms"),
-        signature=text_field(data, "signature"),
+        public_key=FIELDS.text(data, "public_key", printable=True, max_length=TEXT_MAX_LENGTH),
+        timestamp_ms=FIELDS.integer(data, "timestamp_ms"),
+        signature=FIELDS.text(data, "signature", printable=True, max_length=TEXT_MAX_LENGTH),
     )
 
 
@@ -75,8 +96,8 @@ def parse_heartbeat(body: bytes) -> Heartbeat:
     data = json_object(body)
     return Heartbeat(
         node_id=node_id_field(data, "node_id"),
-        timestamp_ms=int_field(data, "timestamp_ms"),
-        signature=text_field(data, "signature"),
+        timestamp_ms=FIELDS.integer(data, "timestamp_ms"),
+        signature=FIELDS.text(data, "signature", printable=True, max_length=TEXT_MAX_LENGTH),
     )
 
 
@@ -93,38 +114,13 @@ def json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
-def _present(data: dict[str, Any], name: str) -> Any:
-    if name not in data or data[name] is None:
-        raise MalformedMessage("missing_field", f"field {name!r} is required")
-    return data[name]
-
-
-def text_field(data: dict[str, Any], name: str, max_length: int = TEXT_MAX_LENGTH) -> str:
-    """A non-empty printable string: no control characters reach the database or the logs."""
-    value = _present(data, name)
-    if not isinstance(value, str) or not value or not value.isprintable():
-        raise MalformedMessage("invalid_field", f"field {name!r} must be a non-empty string")
-    if len(value) > max_length:
-        raise MalformedMessage(
-            "invalid_field", f"field {name!r} must be at most {max_length} characters"
-        )
-    return value
-
-
 def node_id_field(data: dict[str, Any], name: str) -> str:
-    return text_field(data, name, NODE_ID_MAX_LENGTH)
+    return FIELDS.text(data, name, printable=True, max_length=NODE_ID_MAX_LENGTH)
 
 
 def url_field(data: dict[str, Any], name: str) -> str:
-    value = text_field(data, name, URL_MAX_LENGTH)
+    value = FIELDS.text(data, name, printable=True, max_length=URL_MAX_LENGTH)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-        raise MalformedMessage("invalid_field", f"field {name!r} must be an http(s) URL")
-    return value
-
-
-def int_field(data: dict[str, Any], name: str) -> int:
-    value = _present(data, name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise MalformedMessage("invalid_field", f"field {name!r} must be an integer")
+        raise FIELDS.invalid(name, "must be an http(s) URL")
     return value

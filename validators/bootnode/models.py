@@ -13,6 +13,9 @@ class Peer(models.Model):
     public_key = models.CharField(max_length=128)
     registered_at = models.DateTimeField()
     last_seen_at = models.DateTimeField(db_index=True)
+    # The signed registration behind `url`: its time and the validator's signature.
+    registered_ms = models.BigIntegerField(default=0)
+    signature = models.CharField(max_length=256, blank=True)
 
     class Meta:
         ordering = ["node_id"]
@@ -27,6 +30,8 @@ class Peer(models.Model):
             "url": self.url,
             "public_key": self.public_key,
             "last_seen_at": self.last_seen_at.isoformat(),
+            "timestamp_ms": self.registered_ms,
+            "signature": self.signature,
         }
 
 

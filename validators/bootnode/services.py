@@ -44,7 +44,8 @@ def register_peer(registration: PeerRegistration, now: datetime) -> Peer:
         raise PeerRejected(
             "key_mismatch", f"public_key is not the genesis key of {registration.node_id!r}"
         )
-    check_signed(expected_key, registration.signed_bytes(), registration, now)
+    chain_id = network_genesis().chain_id
+    check_signed(expected_key, registration.signed_bytes(chain_id), registration, now)
     peer, created = store_peer(registration, now)
     logger.info("peer registered %s", log_fields(node_id=peer.node_id, url=peer.url, new=created))
     return peer
@@ -52,7 +53,14 @@ def register_peer(registration: PeerRegistration, now: datetime) -> Peer:
 
 def store_peer(registration: PeerRegistration, now: datetime) -> tuple[Peer, bool]:
     """Upsert the entry; a re-registration moves the URL but keeps `registered_at`."""
-    entry = {"url": registration.url, "public_key": registration.public_key, "last_seen_at": now}
+    entry = {
+        "url": registration.url,
+        "public_key": registration.public_key,
+        "last_seen_at": now,
+        # Kept so discovery can hand peers the registration itself, which they verify.
+        "registered_ms": registration.timestamp_ms,
+        "signature": registration.signature,
+    }
     with transaction.atomic():
         peer, created = Peer.objects.update_or_create(
             node_id=registration.node_id,
@@ -65,7 +73,8 @@ def store_peer(registration: PeerRegistration, now: datetime) -> tuple[Peer, boo
 
 def record_heartbeat(heartbeat: Heartbeat, now: datetime) -> Peer:
     """Mark a registered validator as alive, on its signed word."""
-    check_signed(genesis_key(heartbeat.node_id), heartbeat.signed_bytes(), heartbeat, now)
+    chain_id = network_genesis().chain_id
+    check_signed(genesis_key(heartbeat.node_id), heartbeat.signed_bytes(chain_id), heartbeat, now)
     if not Peer.objects.filter(node_id=heartbeat.node_id).update(last_seen_at=now):
         raise PeerNotRegistered(
             "peer_not_registered",

@@ -7,14 +7,18 @@ in `<repo>/var/network/`, and a secret key generated once into `var/`. The typed
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 
 from validators.env import EnvError, dev_secret_key, envbool, envint, envlist, envstr
+from validators.logs import logging_config
 
 REPO_DIR = Path(__file__).resolve().parents[2]
+# Files this process makes (its database, keys, broker messages) are its owner's alone.
+os.umask(0o077)
 # Generated state, as for the other projects; tests and make run may point it elsewhere.
 VAR_DIR = Path(envstr("VAR_DIR", str(REPO_DIR / "var")))
 
@@ -75,17 +79,11 @@ TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
-    "loggers": {
-        "validators.bootnode": {
-            "handlers": ["console"],
-            "level": env_choice(
-                "BOOTNODE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
-            ),
-        },
+LOGGING = logging_config("bootnode")
+LOGGING["root"] = {"handlers": [], "level": "WARNING"}
+LOGGING["loggers"] = {
+    "validators.bootnode": {
+        "handlers": ["console"],
+        "level": env_choice("BOOTNODE_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
 }

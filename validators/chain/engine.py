@@ -15,13 +15,12 @@ from typing import Any
 
 from django.conf import settings
 
-from validators.chain import peers, store
-from validators.chain.models import Evidence
-from validators.core.blocks import Block, MalformedError, Transaction
-from validators.core.consensus import (
+from validators.chain import metrics, network_config, peers
+from validators.chain.models import Evidence, StoredBlock
+from validators.chain.store import application, committed_blocks, durable_state, transaction_rows
+from validators.core.actions import (
     Action,
     CommitBlock,
-    ConsensusNode,
     EvidenceFound,
     FetchBlocks,
     Persist,
@@ -30,6 +29,8 @@ from validators.core.consensus import (
     Send,
     UpdateCertificate,
 )
+from validators.core.blocks import Block, MalformedError, Transaction
+from validators.core.consensus import ConsensusNode
 from validators.core.messages import (
     PROPOSAL,
     CommittedBlock,
@@ -52,14 +53,14 @@ def node() -> ConsensusNode:
     global _node
     if _node is None:
         _node = ConsensusNode(
-            store.consensus_config(),
+            network_config.consensus_config(),
             settings.NODE_ID,
-            store.node_key(),
-            store.NodeApplication(),
-            store.head(),
+            network_config.node_key(),
+            application.NodeApplication(),
+            committed_blocks.head(),
             now_ms(),
-            store.load_durable_state(),
-            store.head_certificate(),
+            durable_state.load(),
+            committed_blocks.head_certificate(),
         )
         log.info("engine started height=%s round=%s", _node.height, _node.round)
     return _node
@@ -83,11 +84,11 @@ def tick() -> None:
     carry_out(core, core.on_tick(now_ms()))
     height, round_, written = _last_position
     if (height, round_) != (core.height, core.round) or time.monotonic() - written >= 1.0:
-        store.save_live_position(core.height, core.round)
+        durable_state.save_live_position(core.height, core.round)
         _last_position = (core.height, core.round, time.monotonic())
 
 
-def deliver(data: dict[str, Any]) -> None:
+def receive(data: dict[str, Any]) -> None:
     """A peer's message as its web process received it (and checked its signature)."""
     if data.get("type") != PROPOSAL:
         handle_message(message_from_dict(data))
@@ -108,6 +109,7 @@ def deliver(data: dict[str, Any]) -> None:
             envelope.round,
             exc,
         )
+        metrics.refused("malformed")
         return
     if proposal is not None:
         handle_message(proposal)
@@ -142,7 +144,7 @@ def _proposal_transactions(proposer: str, hashes: list[str]) -> dict[str, Transa
     """hash -> transaction for a compact proposal: from this node's tables, and the rest
     from the proposer. Nothing fetched is trusted: the block check verifies every
     transaction that is not in this node's mempool, and the header's tx_root the list."""
-    found = store.held_transactions(hashes)
+    found = transaction_rows.held_transactions(hashes)
     missing = [h for h in hashes if h not in found]
     url = peers.peer_urls(exclude=settings.NODE_ID).get(proposer)
     if not missing or url is None:
@@ -185,7 +187,7 @@ def carry_out(core: ConsensusNode, actions: list[Action]) -> None:
     committed = False
     for action in actions:
         if isinstance(action, Persist):
-            store.save_durable_state(action.state, action.lock_block, core.height, core.round)
+            durable_state.save(action.state, action.lock_block, core.height, core.round)
         elif isinstance(action, Send):
             _send(action)
         elif isinstance(action, CommitBlock):
@@ -221,7 +223,7 @@ def _send(action: Send) -> None:
 
 def _commit(action: CommitBlock) -> bool:
     block = action.committed.block
-    stored = store.store_committed_block(action.committed)
+    stored = committed_blocks.store(action.committed)
     elapsed = now_ms() - action.proposal_seen_ms if action.proposal_seen_ms else -1
     log.info(
         "block committed height=%s round=%s proposer=%s txs=%s ms=%s hash=%s",
@@ -232,6 +234,15 @@ def _commit(action: CommitBlock) -> bool:
         elapsed,
         block.block_hash[:16],
     )
+    if stored:
+        parent = StoredBlock.objects.filter(height=block.height - 1)
+        metrics.block_committed(
+            action.committed.certificate[0].round,
+            block.header.tx_count,
+            block.header.timestamp_ms,
+            parent.values_list("timestamp_ms", flat=True).first(),
+            elapsed,
+        )
     return stored
 
 
@@ -255,6 +266,7 @@ def _catch_up(core: ConsensusNode, action: FetchBlocks) -> None:
         except ValueError as exc:
             log.warning("catch-up block rejected from=%s reason=%s", action.peer, exc)
             return
+        metrics.CATCH_UP_BLOCKS.inc()
         carry_out(core, core.on_block(now_ms(), committed, action.peer))
         if core.head.height < committed.block.height:
             return
@@ -270,12 +282,13 @@ def _record(action: Action) -> None:
             action.round,
             action.reason,
         )
+        metrics.refused(action.reason)
     elif isinstance(action, RoundChanged):
         log.info(
             "round change height=%s round=%s reason=%s", action.height, action.round, action.reason
         )
     elif isinstance(action, UpdateCertificate):
-        store.update_certificate(action.height, action.certificate)
+        committed_blocks.update_certificate(action.height, action.certificate)
     elif isinstance(action, EvidenceFound):
         _store_evidence(action)
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 from django.db import models
 
 
-class Block(models.Model):
+class StoredBlock(models.Model):
+    """A committed block as this node stores it: its header, both certificates, and columns
+    for lookups; its transactions are ChainTransaction rows."""
+
     height = models.PositiveBigIntegerField(primary_key=True)
     block_hash = models.CharField(max_length=64, unique=True)
     parent_hash = models.CharField(max_length=64)
@@ -24,8 +27,9 @@ class Block(models.Model):
         ordering = ["height"]
 
 
-class ChainTransaction(models.Model):
-    """A transaction in a committed block; one per (election, voter pseudonym), ever."""
+class StoredTransaction(models.Model):
+    """A transaction as this node stores it, on chain and in the mempool alike: its own fields
+    and its hash (the chain id is the node's, not stored with each)."""
 
     tx_id = models.CharField(max_length=128, unique=True)
     tx_hash = models.CharField(max_length=66, unique=True)
@@ -35,7 +39,15 @@ class ChainTransaction(models.Model):
     submitted_at_ms = models.PositiveBigIntegerField()
     submitter_key = models.CharField(max_length=64)
     signature = models.CharField(max_length=128)
-    block = models.ForeignKey(Block, on_delete=models.PROTECT, related_name="transactions")
+
+    class Meta:
+        abstract = True
+
+
+class ChainTransaction(StoredTransaction):
+    """A transaction in a committed block; one per (election, voter pseudonym), ever."""
+
+    block = models.ForeignKey(StoredBlock, on_delete=models.PROTECT, related_name="transactions")
     position = models.PositiveIntegerField()
 
     class Meta:
@@ -48,17 +60,9 @@ class ChainTransaction(models.Model):
         indexes = [models.Index(fields=["election_id", "block"])]
 
 
-class MempoolTransaction(models.Model):
+class MempoolTransaction(StoredTransaction):
     """An admitted transaction waiting for a block (its signature was checked on admission)."""
 
-    tx_id = models.CharField(max_length=128, unique=True)
-    tx_hash = models.CharField(max_length=66, unique=True)
-    election_id = models.CharField(max_length=128)
-    voter_pseudonym = models.CharField(max_length=128)
-    payload = models.TextField()
-    submitted_at_ms = models.PositiveBigIntegerField()
-    submitter_key = models.CharField(max_length=64)
-    signature = models.CharField(max_length=128)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,8 +89,7 @@ class LockedBlock(models.Model):
     Its own row, so the small writes of ConsensusState do not rewrite megabytes each time.
 
     `block` names the transactions this node holds in its mempool by hash (`tx_hashes`) and
-    carries the rest in full (`not_in_mempool`); rows written before migration 0006 hold the
-    whole block."""
+    carries the rest in full (`not_in_mempool`); a row holding the whole block loads too."""
 
     block = models.JSONField()
 
@@ -104,6 +107,8 @@ class Peer(models.Model):
     node_id = models.CharField(max_length=64, unique=True)
     url = models.CharField(max_length=255)
     last_heard_at = models.DateTimeField(null=True)
+    # When the peer signed the registration `url` comes from (0: genesis's own URL).
+    registered_ms = models.BigIntegerField(default=0)
 
 
 class Evidence(models.Model):

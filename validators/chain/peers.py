@@ -9,20 +9,77 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future
 from typing import Any
 
 import requests
 from django.utils import timezone
 
 from validators.chain.models import Peer
-from validators.chain.store import genesis
+from validators.chain.network_config import genesis
 
 log = logging.getLogger("validators.peers")
 
 SEND_TIMEOUT = (0.5, 5.0)
+# Each peer has its own queue and senders: a peer that takes connections but never answers (a
+# paused process, a full backlog) holds each of its senders for SEND_TIMEOUT, and must not hold
+# up the messages to the others. Messages are re-sent every interval, so beyond
+# MAX_QUEUED_PER_PEER waiting for one peer the oldest is given up.
+SENDERS_PER_PEER = 4
+MAX_QUEUED_PER_PEER = 64
 _local = threading.local()
-_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="peer-send")
+
+
+class PeerQueue:
+    """The messages waiting for one peer, sent in order by its own threads."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.waiting: deque[tuple[str, bytes, Future[None]]] = deque()
+        self.ready = threading.Condition()
+        self.senders: list[threading.Thread] = []
+
+    def submit(self, url: str, body: bytes) -> Future[None]:
+        future: Future[None] = Future()
+        with self.ready:
+            if len(self.waiting) >= MAX_QUEUED_PER_PEER:
+                _, _, oldest = self.waiting.popleft()
+                oldest.set_result(None)  # given up: a later re-send carries the same news
+                log.debug("peer send dropped url=%s waiting=%s", url, len(self.waiting))
+            self.waiting.append((url, body, future))
+            if len(self.senders) < SENDERS_PER_PEER:
+                sender = threading.Thread(
+                    target=self._send_forever, name=f"peer-send-{self.name}", daemon=True
+                )
+                self.senders.append(sender)
+                sender.start()
+            self.ready.notify()
+        return future
+
+    def _send_forever(self) -> None:
+        while True:
+            with self.ready:
+                while not self.waiting:
+                    self.ready.wait()
+                url, body, future = self.waiting.popleft()
+            try:
+                post_json(url, body)
+            except Exception as exc:  # post_json catches request errors; anything else is a bug
+                future.set_exception(exc)
+            else:
+                future.set_result(None)
+
+
+_queues: dict[str, PeerQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def _queue_for(base_url: str) -> PeerQueue:
+    with _queues_lock:
+        if base_url not in _queues:
+            _queues[base_url] = PeerQueue(base_url.split("//")[-1])
+        return _queues[base_url]
 
 
 def _session() -> requests.Session:
@@ -60,7 +117,7 @@ def send_later(urls: list[str], path: str, body: Any) -> list[Future[None]]:
     """Queue a POST to each URL; returns the futures (callers usually ignore them). The body
     is encoded once for all peers (a proposal is megabytes)."""
     encoded = json.dumps(body, separators=(",", ":")).encode()
-    return [_pool.submit(post_json, url + path, encoded) for url in urls]
+    return [_queue_for(url).submit(url + path, encoded) for url in urls]
 
 
 def fetch_json(url: str, params: dict[str, Any]) -> Any:

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.conf import settings
 
-from validators.chain import peers, store
-from validators.chain.models import Block, ChainTransaction, MempoolTransaction
+from validators.chain import peers
+from validators.chain.models import ChainTransaction, MempoolTransaction, StoredBlock
+from validators.chain.store import mempool
 from validators.core.blocks import MalformedError, Transaction
 
 PARSE_ERROR = -32700
@@ -39,11 +40,19 @@ def handle_rpc(raw: bytes) -> Any:
         return error_response(None, RpcError(INVALID_REQUEST, "request body too large"))
     try:
         document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return error_response(None, RpcError(PARSE_ERROR, "Parse error: body is not JSON"))
     if isinstance(document, list):
         if not document:
             return error_response(None, RpcError(INVALID_REQUEST, "empty batch"))
+        if len(document) > settings.RPC_MAX_BATCH:
+            return error_response(
+                None,
+                RpcError(
+                    INVALID_REQUEST,
+                    f"batch of {len(document)} calls, at most {settings.RPC_MAX_BATCH}",
+                ),
+            )
         responses = handle_batch(document)
         return [r for r in responses if r is not None] or None
     return handle_batch([document])[0]
@@ -114,7 +123,7 @@ def _admit_batch(calls: list[Any]) -> dict[int, Any]:
             results[id(call)] = RpcError(INVALID_PARAMS, f"Invalid params: {exc}")
         except RpcError as error:
             results[id(call)] = error
-    outcomes = store.admit_transactions([tx for _, tx in parsed]) if parsed else []
+    outcomes = mempool.admit_transactions([tx for _, tx in parsed]) if parsed else []
     admitted = []
     for (call, tx), outcome in zip(parsed, outcomes, strict=True):
         if outcome is None:
@@ -185,7 +194,7 @@ def transaction_json(row: ChainTransaction | MempoolTransaction) -> dict[str, An
 
 
 def _block_number(params: Any) -> str:
-    last = Block.objects.order_by("-height").values_list("height", flat=True).first()
+    last = StoredBlock.objects.order_by("-height").values_list("height", flat=True).first()
     return hex(last or 0)
 
 
@@ -193,7 +202,7 @@ def _block_by_number(params: Any) -> dict[str, Any] | None:
     number = _param(params, 0, "number")
     full = _param(params, 1, "full") if isinstance(params, list) and len(params) > 1 else False
     if number == "latest":
-        row = Block.objects.order_by("-height").first()
+        row = StoredBlock.objects.order_by("-height").first()
     else:
         try:
             height = int(number, 16) if isinstance(number, str) else int(number)
@@ -201,11 +210,13 @@ def _block_by_number(params: Any) -> dict[str, Any] | None:
             raise RpcError(
                 INVALID_PARAMS, "Invalid params: number must be hex, an integer or 'latest'"
             ) from None
-        row = Block.objects.filter(height=height).first()
+        if not 0 <= height < 2**63:
+            raise RpcError(INVALID_PARAMS, "Invalid params: no block has that number")
+        row = StoredBlock.objects.filter(height=height).first()
     return None if row is None else block_json(row, full=bool(full))
 
 
-def block_json(row: Block, full: bool) -> dict[str, Any]:
+def block_json(row: StoredBlock, full: bool) -> dict[str, Any]:
     txs = row.transactions.all()
     return {
         "number": hex(row.height),

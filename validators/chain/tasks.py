@@ -7,7 +7,8 @@ from typing import Any
 
 from celery import shared_task
 
-from validators.chain import engine, membership, store
+from validators.chain import engine, membership
+from validators.chain.store import inbound_messages
 
 
 @shared_task(ignore_result=True)
@@ -16,18 +17,20 @@ def consensus_tick() -> None:
 
 
 @shared_task(ignore_result=True)
-def deliver_message(data: dict[str, Any]) -> None:
-    engine.deliver(data)
+def receive_message(data: dict[str, Any]) -> None:
+    engine.receive(data)
 
 
 @shared_task(ignore_result=True)
-def deliver_stored_message(message_id: int) -> None:
+def receive_stored_message(message_id: int) -> None:
     """A large message the web process stored as received (see InboundMessage)."""
-    body = store.take_inbound_message(message_id)
+    body = inbound_messages.take(message_id)
     if body is not None:
-        engine.deliver(json.loads(body))
+        engine.receive(json.loads(body))
 
 
 @shared_task(ignore_result=True)
 def refresh_peers() -> None:
-    membership.refresh_peers()
+    """Start a refresh from the bootnode in the background: the worker's one thread runs the
+    consensus engine, and a bootnode that drops packets would hold it for the calls' timeouts."""
+    membership.refresh_in_background()

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
-from validators.core.encoding import canonical_bytes_of_record, canonical_hash, sha256_hex
+from evcrypto.encoding import canonical_hash, canonical_json_of_record, sha256_hex
+from validators.core.fields import FieldReader
 from validators.core.keys import verify_signature
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
@@ -18,25 +19,19 @@ class MalformedError(ValueError):
     """A transaction or block whose fields have the wrong shape."""
 
 
-def _text(data: dict[str, Any], name: str, pattern: re.Pattern[str] | None = None) -> str:
-    value = data.get(name)
-    if not isinstance(value, str):
-        raise MalformedError(f"{name} must be a string")
-    if pattern is not None and not pattern.match(value):
-        raise MalformedError(f"{name} has a bad format")
-    return value
+# A field of the wrong shape, in a transaction, a block or a consensus message: "height must
+# be a non-negative integer".
+WIRE_FIELDS = FieldReader(invalid=lambda name, complaint: MalformedError(f"{name} {complaint}"))
 
 
-def _int(data: dict[str, Any], name: str) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise MalformedError(f"{name} must be a non-negative integer")
-    return value
+TRANSACTION_DOMAIN = "evoting/transaction/v1"
 
 
 @dataclass(frozen=True)
 class Transaction:
-    """One ballot submission, signed by an authorised submitter (the backend)."""
+    """One ballot submission, signed by an authorised submitter (the backend). The signature
+    covers a domain tag and the chain id too, so it cannot be replayed on another network nor
+    passed off as another kind of signed message."""
 
     tx_id: str
     election_id: str
@@ -45,9 +40,12 @@ class Transaction:
     submitted_at_ms: int
     submitter_key: str
     signature: str
+    chain_id: str = ""
 
     def signing_dict(self) -> dict[str, str | int]:
         return {
+            "domain": TRANSACTION_DOMAIN,
+            "chain_id": self.chain_id,
             "tx_id": self.tx_id,
             "election_id": self.election_id,
             "voter_pseudonym": self.voter_pseudonym,
@@ -59,7 +57,7 @@ class Transaction:
     @cached_property
     def signing_bytes(self) -> bytes:
         """Canonical bytes of the signed content, encoded once per object."""
-        return canonical_bytes_of_record(self.signing_dict())
+        return canonical_json_of_record(self.signing_dict())
 
     @cached_property
     def tx_hash(self) -> str:
@@ -67,7 +65,9 @@ class Transaction:
         return "0x" + sha256_hex(self.signing_bytes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.signing_dict(), "signature": self.signature}
+        fields = self.signing_dict()
+        del fields["domain"]  # implied by the kind of message
+        return {**fields, "signature": self.signature}
 
     def with_stored_hash(self, tx_hash: str) -> Transaction:
         """This transaction, taking its hash from a store that computed it when it checked the
@@ -80,20 +80,23 @@ class Transaction:
         if not isinstance(data, dict):
             raise MalformedError("a transaction must be a JSON object")
         return cls(
-            tx_id=_text(data, "tx_id", _ID_PATTERN),
-            election_id=_text(data, "election_id", _ID_PATTERN),
-            voter_pseudonym=_text(data, "voter_pseudonym", _ID_PATTERN),
-            payload=_text(data, "payload"),
-            submitted_at_ms=_int(data, "submitted_at_ms"),
-            submitter_key=_text(data, "submitter_key"),
-            signature=_text(data, "signature"),
+            tx_id=WIRE_FIELDS.text(data, "tx_id", pattern=_ID_PATTERN),
+            election_id=WIRE_FIELDS.text(data, "election_id", pattern=_ID_PATTERN),
+            voter_pseudonym=WIRE_FIELDS.text(data, "voter_pseudonym", pattern=_ID_PATTERN),
+            payload=WIRE_FIELDS.text(data, "payload"),
+            submitted_at_ms=WIRE_FIELDS.integer(data, "submitted_at_ms", non_negative=True),
+            submitter_key=WIRE_FIELDS.text(data, "submitter_key"),
+            signature=WIRE_FIELDS.text(data, "signature"),
+            chain_id=WIRE_FIELDS.text(data, "chain_id"),
         )
 
 
 def transaction_error(
-    tx: Transaction, submitter_keys: frozenset[str], max_payload_bytes: int
+    tx: Transaction, submitter_keys: frozenset[str], max_payload_bytes: int, chain_id: str
 ) -> tuple[str, str] | None:
     """Stateless admission checks: (code, reason) for the first failure, or None."""
+    if tx.chain_id != chain_id:
+        return ("wrong_chain", "the transaction is signed for another chain")
     if len(tx.payload.encode()) > max_payload_bytes:
         return ("payload_too_large", f"payload exceeds {max_payload_bytes} bytes")
     if tx.submitter_key not in submitter_keys:
@@ -144,16 +147,30 @@ class BlockHeader:
         if not isinstance(data, dict):
             raise MalformedError("a block header must be a JSON object")
         return cls(
-            chain_id=_text(data, "chain_id"),
-            height=_int(data, "height"),
-            round=_int(data, "round"),
-            timestamp_ms=_int(data, "timestamp_ms"),
-            parent_hash=_text(data, "parent_hash"),
-            proposer=_text(data, "proposer"),
-            tx_root=_text(data, "tx_root"),
-            tx_count=_int(data, "tx_count"),
-            parent_certificate_hash=_text(data, "parent_certificate_hash"),
+            chain_id=WIRE_FIELDS.text(data, "chain_id"),
+            height=WIRE_FIELDS.integer(data, "height", non_negative=True),
+            round=WIRE_FIELDS.integer(data, "round", non_negative=True),
+            timestamp_ms=WIRE_FIELDS.integer(data, "timestamp_ms", non_negative=True),
+            parent_hash=WIRE_FIELDS.text(data, "parent_hash"),
+            proposer=WIRE_FIELDS.text(data, "proposer"),
+            tx_root=WIRE_FIELDS.text(data, "tx_root"),
+            tx_count=WIRE_FIELDS.integer(data, "tx_count", non_negative=True),
+            parent_certificate_hash=WIRE_FIELDS.text(data, "parent_certificate_hash"),
         )
+
+
+def _body_error(header: BlockHeader, tx_hashes: list[str], certificate: list[Any]) -> str | None:
+    if header.tx_count != len(tx_hashes):
+        return "tx_count does not match the transactions"
+    try:
+        root = merkle_root(tx_hashes)
+    except ValueError:
+        return "a transaction hash is not hexadecimal"
+    if root != header.tx_root:
+        return "tx_root does not match the transactions"
+    if canonical_hash(certificate) != header.parent_certificate_hash:
+        return "parent_certificate_hash does not match the parent certificate"
+    return None
 
 
 @dataclass(frozen=True)
@@ -177,13 +194,27 @@ class Block:
 
     def body_error(self) -> str | None:
         """Reason the body does not match the header, or None."""
-        if self.header.tx_count != len(self.transactions):
-            return "tx_count does not match the transactions"
-        if merkle_root([tx.tx_hash for tx in self.transactions]) != self.header.tx_root:
-            return "tx_root does not match the transactions"
-        if canonical_hash(list(self.parent_certificate)) != self.header.parent_certificate_hash:
-            return "parent_certificate_hash does not match the parent certificate"
-        return None
+        return _body_error(
+            self.header, [tx.tx_hash for tx in self.transactions], list(self.parent_certificate)
+        )
+
+    @staticmethod
+    def wire_body_error(header: BlockHeader, data: Any) -> str | None:
+        """Whether a block as received (full or compact) matches its signed header, from the
+        transaction hashes alone: a copy of a genuine header cannot carry another body. The
+        transactions themselves are checked later. Raises MalformedError."""
+        hashes = Block.compact_hashes(data)
+        if hashes is None:
+            items = data.get("transactions") if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise MalformedError("a block must be an object with a transactions list")
+            if len(items) != header.tx_count:  # before hashing any of them
+                return "tx_count does not match the transactions"
+            hashes = [Transaction.from_dict(item).tx_hash for item in items]
+        certificate = data.get("parent_certificate", [])
+        if not isinstance(certificate, list):
+            raise MalformedError("parent_certificate must be a list of votes")
+        return _body_error(header, hashes, certificate)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -279,7 +310,7 @@ def block_transactions_error(
     for tx in block.transactions:
         error = None
         if tx.tx_hash not in already_verified:
-            error = transaction_error(tx, submitter_keys, max_payload_bytes)
+            error = transaction_error(tx, submitter_keys, max_payload_bytes, block.header.chain_id)
         if error:
             return f"transaction {tx.tx_id}: {error[1]}"
         voter = (tx.election_id, tx.voter_pseudonym)

@@ -1,9 +1,9 @@
-"""The validator consensus state machine (DESIGN.md section 5), pure: no Django, I/O or clock.
+"""The validator consensus state machine (docs/consensus.md), pure: no Django, I/O or clock.
 
 A `ConsensusNode` takes inputs -- `on_tick(now_ms)`, `on_message(now_ms, message)`,
-`on_blocks(now_ms, committed_blocks)` -- and returns actions for its host to carry out in
-order: `Persist` (write the durable state *before* any later `Send`), `Send`, `CommitBlock`,
-`UpdateCertificate`, `FetchBlocks`, and the log-only `Rejected`, `RoundChanged`, `EvidenceFound`.
+`on_block(now_ms, committed, peer)` -- and returns actions (validators.core.actions) for its
+host to carry out in order. What makes a block or a message valid is in
+validators.core.rules.
 
 Protocol per height h (proposer for round r is validators[(h + r) % N], quorum q):
 1. The round's proposer sends PROPOSAL(block); round 0 at parent.timestamp + interval,
@@ -21,83 +21,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from evcrypto.encoding import canonical_json
+from validators.core.actions import (
+    Action,
+    CommitBlock,
+    EvidenceFound,
+    FetchBlocks,
+    Persist,
+    Rejected,
+    RoundChanged,
+    Send,
+    UpdateCertificate,
+)
 from validators.core.blocks import Block, build_block
-from validators.core.encoding import canonical_bytes
-from validators.core.genesis import Genesis
-from validators.core.keys import SigningKey, verify_signature
+from validators.core.keys import SigningKey
 from validators.core.messages import (
     COMMIT,
     PHASE_RANK,
     PREPARE,
     PROPOSAL,
     CommittedBlock,
+    ConsensusVote,
     Message,
     Proposal,
     RoundChange,
-    Vote,
-    signed_bytes,
+)
+from validators.core.rules import (
+    ConsensusConfig,
+    Head,
+    certificate_error,
+    committed_block_error,
+    header_error,
+    signature_valid,
 )
 
 FUTURE_BUFFER_LIMIT = 512
-
-
-# ----------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class ConsensusConfig:
-    chain_id: str
-    validators: tuple[tuple[str, str], ...]  # (id, public key hex), in round-robin order
-    quorum: int
-    interval_ms: int
-    max_block_txs: int = 5000
-    max_skew_ms: int = 500
-
-    @classmethod
-    def from_genesis(cls, genesis: Genesis) -> ConsensusConfig:
-        return cls(
-            chain_id=genesis.chain_id,
-            validators=tuple((v.id, v.public_key) for v in genesis.validators),
-            quorum=genesis.quorum,
-            interval_ms=genesis.block_interval_ms,
-            max_block_txs=genesis.max_block_txs,
-        )
-
-    @property
-    def size(self) -> int:
-        return len(self.validators)
-
-    @property
-    def weak_quorum(self) -> int:
-        """Smallest set that must hold a correct validator: N - q + 1."""
-        return self.size - self.quorum + 1
-
-    def proposer_for(self, height: int, round_: int) -> str:
-        return self.validators[(height + round_) % self.size][0]
-
-    def public_key(self, validator: str) -> str | None:
-        for node_id, key in self.validators:
-            if node_id == validator:
-                return key
-        return None
-
-    def index(self, validator: str) -> int:
-        return [node_id for node_id, _ in self.validators].index(validator)
-
-    def round_timeout_ms(self, round_: int) -> int:
-        if round_ == 0:
-            return self.interval_ms
-        backoff: int = self.interval_ms * 2 ** (round_ - 1)
-        return min(backoff, 6 * self.interval_ms)
-
-
-@dataclass(frozen=True)
-class Head:
-    """The last committed block (height 0 is genesis)."""
-
-    height: int
-    block_hash: str
-    timestamp_ms: int
 
 
 class Application(Protocol):
@@ -108,176 +66,6 @@ class Application(Protocol):
     def block_transactions_error(self, block: Block) -> str | None: ...
 
 
-# ----------------------------------------------------------------------------- actions
-
-
-@dataclass(frozen=True)
-class Send:
-    message: Message
-    to: str | None = None  # None: every other validator
-
-
-@dataclass(frozen=True)
-class Persist:
-    """Write `state`; `lock_block` comes with it when the lock changes (hosts keep the last
-    one they were given, and hand it back in the durable state as `lock_block`, its dict)."""
-
-    state: dict[str, Any]
-    lock_block: Block | None = None
-
-
-@dataclass(frozen=True)
-class CommitBlock:
-    committed: CommittedBlock
-    proposal_seen_ms: int | None
-
-
-@dataclass(frozen=True)
-class UpdateCertificate:
-    height: int
-    certificate: tuple[Vote, ...]
-
-
-@dataclass(frozen=True)
-class FetchBlocks:
-    peer: str
-    from_height: int
-
-
-@dataclass(frozen=True)
-class Rejected:
-    sender: str
-    kind: str
-    height: int
-    round: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class RoundChanged:
-    height: int
-    round: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class EvidenceFound:
-    validator: str
-    height: int
-    round: int
-    phase: str
-    first: dict[str, Any]
-    second: dict[str, Any]
-
-
-Action = (
-    Send
-    | Persist
-    | CommitBlock
-    | UpdateCertificate
-    | FetchBlocks
-    | Rejected
-    | RoundChanged
-    | EvidenceFound
-)
-
-
-# ----------------------------------------------------------------------------- verification
-
-
-_verified: dict[tuple[str, bytes, str], bool] = {}
-
-
-def signature_valid(config: ConsensusConfig, message: Message) -> bool:
-    """Signature by a validator in the set over the message's canonical bytes (memoised)."""
-    key = config.public_key(message.validator)
-    if key is None:
-        return False
-    data = signed_bytes(message, config.chain_id)
-    memo_key = (key, data, message.signature)
-    if memo_key not in _verified:
-        if len(_verified) > 200_000:
-            _verified.clear()
-        _verified[memo_key] = verify_signature(key, data, message.signature)
-    return _verified[memo_key]
-
-
-def certificate_error(
-    config: ConsensusConfig,
-    votes: tuple[Vote, ...],
-    phase: str,
-    height: int,
-    round_: int,
-    block_hash: str,
-) -> str | None:
-    """Reason a certificate is not q distinct valid `phase` votes for (height, round, hash)."""
-    signers = set()
-    for vote in votes:
-        if (vote.phase, vote.height, vote.round, vote.block_hash) != (
-            phase,
-            height,
-            round_,
-            block_hash,
-        ):
-            return f"{phase.lower()} certificate holds a vote for another block or round"
-        if not signature_valid(config, vote):
-            return f"{phase.lower()} certificate holds an invalid signature from {vote.validator}"
-        signers.add(vote.validator)
-    if len(signers) < config.quorum:
-        return f"{phase.lower()} certificate has {len(signers)} distinct signatures, needs {config.quorum}"
-    return None
-
-
-def header_error(config: ConsensusConfig, head: Head, block: Block) -> str | None:
-    """Checks of a block against its parent that need no clock and no chain state."""
-    header = block.header
-    if header.chain_id != config.chain_id:
-        return "wrong chain id"
-    if header.height != head.height + 1:
-        return f"height {header.height} is not head + 1 ({head.height + 1})"
-    if header.parent_hash != head.block_hash:
-        return "parent hash is not the head hash"
-    if header.proposer != config.proposer_for(header.height, header.round):
-        return (
-            f"{header.proposer} is not the proposer for height {header.height} round {header.round}"
-        )
-    if header.timestamp_ms < head.timestamp_ms + config.interval_ms:
-        return "timestamp is earlier than parent + interval"
-    return block.body_error() or parent_certificate_error(config, head, block)
-
-
-def parent_certificate_error(config: ConsensusConfig, head: Head, block: Block) -> str | None:
-    """Block h must carry a valid commit certificate of block h - 1 (none for block 1)."""
-    if head.height == 0:
-        return None if not block.parent_certificate else "block 1 carries a parent certificate"
-    try:
-        votes = tuple(Vote.from_dict(v) for v in block.parent_certificate)
-    except ValueError as exc:
-        return f"parent certificate is malformed: {exc}"
-    if not votes:
-        return "parent certificate is empty"
-    reason = certificate_error(config, votes, COMMIT, head.height, votes[0].round, head.block_hash)
-    return f"parent {reason}" if reason else None
-
-
-def committed_block_error(
-    config: ConsensusConfig, head: Head, committed: CommittedBlock
-) -> str | None:
-    """Full check of a committed block from a peer: header, body and commit certificate."""
-    block = committed.block
-    reason = header_error(config, head, block)
-    if reason:
-        return reason
-    if not committed.certificate:
-        return "commit certificate is empty"
-    cert_round = committed.certificate[0].round
-    if cert_round < block.header.round:
-        return "commit certificate is older than the block's round"
-    return certificate_error(
-        config, committed.certificate, COMMIT, block.height, cert_round, block.block_hash
-    )
-
-
 # ----------------------------------------------------------------------------- durable state
 
 
@@ -285,7 +73,7 @@ def committed_block_error(
 class Lock:
     round: int
     block: Block
-    certificate: tuple[Vote, ...]
+    certificate: tuple[ConsensusVote, ...]
 
     @property
     def block_hash(self) -> str:
@@ -303,7 +91,7 @@ class HeightState:
     lock: Lock | None = None
     proposals: dict[int, Proposal] = field(default_factory=dict)
     blocks: dict[str, Block] = field(default_factory=dict)
-    votes: dict[tuple[str, int, str], Vote] = field(
+    votes: dict[tuple[str, int, str], ConsensusVote] = field(
         default_factory=dict
     )  # (phase, round, validator)
     round_changes: dict[int, dict[str, RoundChange]] = field(default_factory=dict)
@@ -328,7 +116,7 @@ class ConsensusNode:
         head: Head,
         now_ms: int,
         durable: dict[str, Any] | None = None,
-        head_certificate: tuple[Vote, ...] = (),
+        head_certificate: tuple[ConsensusVote, ...] = (),
     ) -> None:
         self.config = config
         self.node_id = node_id
@@ -336,8 +124,8 @@ class ConsensusNode:
         self.app = app
         self.head = head
         self.head_round = head_certificate[0].round if head_certificate else 0
-        self.head_commits: dict[str, Vote] = {v.validator: v for v in head_certificate}
-        self.head_certificate: tuple[Vote, ...] = head_certificate
+        self.head_commits: dict[str, ConsensusVote] = {v.validator: v for v in head_certificate}
+        self.head_certificate: tuple[ConsensusVote, ...] = head_certificate
         self.last_signed: tuple[int, int, int, str] | None = None
         self.evidence_count = 0
         self._evidence_keys: set[tuple[str, int, int, str]] = set()
@@ -389,11 +177,11 @@ class ConsensusNode:
             block = Block.from_dict(durable["lock_block"])
             if block.block_hash != lock["block_hash"]:
                 raise ValueError("durable state: the stored lock block is not the locked block")
-            certificate = tuple(Vote.from_dict(v) for v in lock["certificate"])
+            certificate = tuple(ConsensusVote.from_dict(v) for v in lock["certificate"])
             self.state.lock = Lock(int(lock["round"]), block, certificate)
             self.state.blocks[block.block_hash] = block
         for data in durable.get("own_votes", []):
-            vote = Vote.from_dict(data)
+            vote = ConsensusVote.from_dict(data)
             self.state.sent[(vote.round, vote.phase)] = vote
             self._record_vote(vote)
 
@@ -529,7 +317,7 @@ class ConsensusNode:
 
     def _on_stale(self, message: Message) -> list[Action]:
         """Late COMMITs for the head can complete its canonical certificate; others are dropped."""
-        if not (isinstance(message, Vote) and message.phase == COMMIT):
+        if not (isinstance(message, ConsensusVote) and message.phase == COMMIT):
             return []
         if (message.height, message.round, message.block_hash) != (
             self.head.height,
@@ -625,7 +413,7 @@ class ConsensusNode:
             extended = now_ms + self.config.interval_ms
             self.state.round_started_ms = max(self.state.round_started_ms, extended)
         out = self._sign_and_send(
-            Vote(PREPARE, proposal.height, proposal.round, block_hash, self.node_id, "")
+            ConsensusVote(PREPARE, proposal.height, proposal.round, block_hash, self.node_id, "")
         )
         return out + self._check_thresholds(now_ms, proposal.round, block_hash)
 
@@ -697,11 +485,11 @@ class ConsensusNode:
             rc.prepared_hash,
         )
 
-    def _on_vote(self, now_ms: int, vote: Vote) -> list[Action]:
+    def _on_vote(self, now_ms: int, vote: ConsensusVote) -> list[Action]:
         self._record_vote(vote)
         return self._check_thresholds(now_ms, vote.round, vote.block_hash)
 
-    def _record_vote(self, vote: Vote) -> None:
+    def _record_vote(self, vote: ConsensusVote) -> None:
         self.state.votes[(vote.phase, vote.round, vote.validator)] = vote
 
     def _on_round_change(self, now_ms: int, rc: RoundChange) -> list[Action]:
@@ -736,14 +524,14 @@ class ConsensusNode:
 
     # --------------------------------------------------------------- thresholds and commit
 
-    def _votes_for(self, phase: str, round_: int, block_hash: str) -> list[Vote]:
+    def _votes_for(self, phase: str, round_: int, block_hash: str) -> list[ConsensusVote]:
         return [
             v
             for (p, r, _), v in self.state.votes.items()
             if p == phase and r == round_ and v.block_hash == block_hash
         ]
 
-    def _canonical(self, votes: list[Vote]) -> tuple[Vote, ...]:
+    def _canonical(self, votes: list[ConsensusVote]) -> tuple[ConsensusVote, ...]:
         """The certificate every node converges on: the first q signers in validator order."""
         ordered = sorted(votes, key=lambda v: self.config.index(v.validator))
         return tuple(ordered[: self.config.quorum])
@@ -768,13 +556,13 @@ class ConsensusNode:
             and (round_, COMMIT) not in self.state.sent
         ):
             out += self._sign_and_send(
-                Vote(COMMIT, self.state.height, round_, block_hash, self.node_id, "")
+                ConsensusVote(COMMIT, self.state.height, round_, block_hash, self.node_id, "")
             )
             out += self._check_thresholds(now_ms, round_, block_hash)  # our commit may be the q-th
         return out
 
     def _on_quorum_of_commits(
-        self, now_ms: int, round_: int, block_hash: str, commits: list[Vote]
+        self, now_ms: int, round_: int, block_hash: str, commits: list[ConsensusVote]
     ) -> list[Action]:
         block = self.state.blocks.get(block_hash)
         if block is None:  # final, but we never saw the block: fetch it with its certificate
@@ -802,7 +590,7 @@ class ConsensusNode:
         self._resume_needed = True
         out: list[Action] = [CommitBlock(committed, seen), Persist(self.durable_state())]
         if block.parent_certificate:  # the child fixes the parent's certificate for everyone
-            parent = tuple(Vote.from_dict(v) for v in block.parent_certificate)
+            parent = tuple(ConsensusVote.from_dict(v) for v in block.parent_certificate)
             out.append(UpdateCertificate(block.height - 1, parent))
         return out
 
@@ -904,7 +692,7 @@ class ConsensusNode:
             if position == last_position and message.block_hash != last_hash:
                 return None
         self.last_signed = (*position, message.block_hash)
-        signature = self.key.sign(canonical_bytes(message.signed_dict(self.config.chain_id)))
+        signature = self.key.sign(canonical_json(message.signed_dict(self.config.chain_id)))
         return replace(message, signature=signature)
 
     def _refusal(self, message: Message) -> Rejected:
@@ -922,7 +710,7 @@ class ConsensusNode:
             self.state.refused.add((message.round, message.phase))
             return [self._refusal(message)]
         self.state.sent[(signed.round, signed.phase)] = signed
-        if isinstance(signed, Vote):
+        if isinstance(signed, ConsensusVote):
             self._record_vote(signed)
         return [Persist(self.durable_state()), Send(signed)]
 

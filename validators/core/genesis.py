@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from validators.core.fields import FieldReader
+
+# What `make_genesis` writes unless told otherwise: the largest transaction payload (a ballot).
+DEFAULT_MAX_PAYLOAD_BYTES = 65536
+
 
 class GenesisError(ValueError):
     """A genesis document that is missing a field or holds a bad value."""
@@ -70,31 +75,31 @@ def default_quorum(n: int) -> int:
     return n // 2 + 1
 
 
-def _field(data: dict[str, Any], name: str, kind: type) -> Any:
-    value = data.get(name)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise GenesisError(f"genesis field {name!r} must be {kind.__name__}")
-    return value
+# A field of the wrong type: "genesis field 'quorum' must be int".
+_FIELDS = FieldReader(
+    invalid=lambda name, complaint: GenesisError(f"genesis field {name!r} {complaint}"),
+    type_names=True,
+)
 
 
 def genesis_from_dict(data: Any) -> Genesis:
     if not isinstance(data, dict):
         raise GenesisError("genesis must be a JSON object")
     validators = tuple(
-        ValidatorInfo(_field(v, "id", str), _field(v, "url", str), _field(v, "public_key", str))
-        for v in _field(data, "validators", list)
+        ValidatorInfo(_FIELDS.text(v, "id"), _FIELDS.text(v, "url"), _FIELDS.text(v, "public_key"))
+        for v in _FIELDS.array(data, "validators")
     )
     submitters = tuple(
-        (_field(s, "id", str), _field(s, "public_key", str))
-        for s in _field(data, "submitters", list)
+        (_FIELDS.text(s, "id"), _FIELDS.text(s, "public_key"))
+        for s in _FIELDS.array(data, "submitters")
     )
     genesis = Genesis(
-        chain_id=_field(data, "chain_id", str),
-        block_interval_ms=_field(data, "block_interval_ms", int),
-        quorum=_field(data, "quorum", int),
-        max_block_txs=_field(data, "max_block_txs", int),
-        max_payload_bytes=_field(data, "max_payload_bytes", int),
-        bootnode_url=_field(data, "bootnode_url", str),
+        chain_id=_FIELDS.text(data, "chain_id"),
+        block_interval_ms=_FIELDS.integer(data, "block_interval_ms"),
+        quorum=_FIELDS.integer(data, "quorum"),
+        max_block_txs=_FIELDS.integer(data, "max_block_txs"),
+        max_payload_bytes=_FIELDS.integer(data, "max_payload_bytes"),
+        bootnode_url=_FIELDS.text(data, "bootnode_url"),
         validators=validators,
         submitters=submitters,
     )

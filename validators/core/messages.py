@@ -1,6 +1,6 @@
 """Signed consensus messages and certificates, with their wire (JSON) forms.
 
-Every signature covers canonical_bytes of the message's `signed_dict()`, which always names the
+Every signature covers the canonical JSON of the message's `signed_dict()`, which always names the
 chain id and the phase, so a signature can never be replayed as another kind of message.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from validators.core.blocks import Block, BlockHeader, MalformedError, Transaction, _int, _text
-from validators.core.encoding import canonical_bytes
+from evcrypto.encoding import canonical_json
+from validators.core.blocks import WIRE_FIELDS, Block, BlockHeader, MalformedError, Transaction
 
 PROPOSAL = "PROPOSAL"
 PREPARE = "PREPARE"
@@ -22,7 +22,7 @@ PHASE_RANK = {ROUND_CHANGE: 0, PROPOSAL: 1, PREPARE: 2, COMMIT: 3}
 
 
 @dataclass(frozen=True)
-class Vote:
+class ConsensusVote:
     """A PREPARE or COMMIT signature over (height, round, block hash)."""
 
     phase: str
@@ -52,16 +52,16 @@ class Vote:
         }
 
     @classmethod
-    def from_dict(cls, data: Any) -> Vote:
+    def from_dict(cls, data: Any) -> ConsensusVote:
         if not isinstance(data, dict) or data.get("type") not in (PREPARE, COMMIT):
             raise MalformedError("a vote must be a PREPARE or COMMIT object")
         return cls(
             phase=data["type"],
-            height=_int(data, "height"),
-            round=_int(data, "round"),
-            block_hash=_text(data, "block_hash"),
-            validator=_text(data, "validator"),
-            signature=_text(data, "signature"),
+            height=WIRE_FIELDS.integer(data, "height", non_negative=True),
+            round=WIRE_FIELDS.integer(data, "round", non_negative=True),
+            block_hash=WIRE_FIELDS.text(data, "block_hash"),
+            validator=WIRE_FIELDS.text(data, "validator"),
+            signature=WIRE_FIELDS.text(data, "signature"),
         )
 
 
@@ -75,7 +75,7 @@ class RoundChange:
     prepared_round: int  # -1 when nothing was prepared at this height
     prepared_hash: str
     signature: str
-    prepared_certificate: tuple[Vote, ...] = ()
+    prepared_certificate: tuple[ConsensusVote, ...] = ()
     prepared_block: Block | None = None
 
     phase = ROUND_CHANGE
@@ -111,21 +111,19 @@ class RoundChange:
     def from_dict(cls, data: Any) -> RoundChange:
         if not isinstance(data, dict) or data.get("type") != ROUND_CHANGE:
             raise MalformedError("not a ROUND_CHANGE object")
-        prepared_round = data.get("prepared_round")
-        if not isinstance(prepared_round, int) or isinstance(prepared_round, bool):
-            raise MalformedError("prepared_round must be an integer")
+        prepared_round = WIRE_FIELDS.integer(data, "prepared_round")  # -1: nothing prepared
         certificate = data.get("prepared_certificate") or []
         if not isinstance(certificate, list):
             raise MalformedError("prepared_certificate must be a list")
         block = data.get("prepared_block")
         return cls(
-            height=_int(data, "height"),
-            round=_int(data, "round"),
-            validator=_text(data, "validator"),
+            height=WIRE_FIELDS.integer(data, "height", non_negative=True),
+            round=WIRE_FIELDS.integer(data, "round", non_negative=True),
+            validator=WIRE_FIELDS.text(data, "validator"),
             prepared_round=prepared_round,
-            prepared_hash=_text(data, "prepared_hash"),
-            signature=_text(data, "signature"),
-            prepared_certificate=tuple(Vote.from_dict(v) for v in certificate),
+            prepared_hash=WIRE_FIELDS.text(data, "prepared_hash"),
+            signature=WIRE_FIELDS.text(data, "signature"),
+            prepared_certificate=tuple(ConsensusVote.from_dict(v) for v in certificate),
             prepared_block=Block.from_dict(block) if block is not None else None,
         )
 
@@ -178,11 +176,11 @@ class Proposal:
         if not isinstance(block, dict):
             raise MalformedError("a proposal needs a block")
         return cls(
-            height=_int(data, "height"),
-            round=_int(data, "round"),
+            height=WIRE_FIELDS.integer(data, "height", non_negative=True),
+            round=WIRE_FIELDS.integer(data, "round", non_negative=True),
             block=Block(BlockHeader.from_dict(block.get("header")), ()),
-            validator=_text(data, "validator"),
-            signature=_text(data, "signature"),
+            validator=WIRE_FIELDS.text(data, "validator"),
+            signature=WIRE_FIELDS.text(data, "signature"),
         )
 
     @classmethod
@@ -194,16 +192,16 @@ class Proposal:
         if not isinstance(certificate, list):
             raise MalformedError("round_change_certificate must be a list")
         return cls(
-            height=_int(data, "height"),
-            round=_int(data, "round"),
+            height=WIRE_FIELDS.integer(data, "height", non_negative=True),
+            round=WIRE_FIELDS.integer(data, "round", non_negative=True),
             block=Block.from_dict(data.get("block"), transactions),
-            validator=_text(data, "validator"),
-            signature=_text(data, "signature"),
+            validator=WIRE_FIELDS.text(data, "validator"),
+            signature=WIRE_FIELDS.text(data, "signature"),
             round_change_certificate=tuple(RoundChange.from_dict(rc) for rc in certificate),
         )
 
 
-Message = Proposal | Vote | RoundChange
+Message = Proposal | ConsensusVote | RoundChange
 
 
 def message_from_dict(data: Any) -> Message:
@@ -213,11 +211,11 @@ def message_from_dict(data: Any) -> Message:
         return Proposal.from_dict(data)
     if kind == ROUND_CHANGE:
         return RoundChange.from_dict(data)
-    return Vote.from_dict(data)
+    return ConsensusVote.from_dict(data)
 
 
 def signed_bytes(message: Message, chain_id: str) -> bytes:
-    return canonical_bytes(message.signed_dict(chain_id))
+    return canonical_json(message.signed_dict(chain_id))
 
 
 @dataclass(frozen=True)
@@ -225,7 +223,7 @@ class CommittedBlock:
     """A final block with its commit certificate (q COMMIT votes for one round and hash)."""
 
     block: Block
-    certificate: tuple[Vote, ...]
+    certificate: tuple[ConsensusVote, ...]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -239,5 +237,5 @@ class CommittedBlock:
             raise MalformedError("a committed block needs a block and a certificate list")
         return cls(
             block=Block.from_dict(data.get("block")),
-            certificate=tuple(Vote.from_dict(v) for v in data["certificate"]),
+            certificate=tuple(ConsensusVote.from_dict(v) for v in data["certificate"]),
         )

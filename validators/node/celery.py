@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from celery import Celery
-from celery.signals import after_setup_logger, beat_init, worker_init
+from celery.signals import after_setup_logger, beat_init, celeryd_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "validators.node.settings")
 
@@ -35,6 +35,16 @@ def quiet_per_task_lines(**kwargs: Any) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+@after_setup_logger.connect
+def json_lines_if_asked(logger: logging.Logger, **kwargs: Any) -> None:
+    """LOG_FORMAT=json: the worker's lines are JSON objects like the web process's."""
+    from django.conf import settings
+
+    from validators.logs import use_in_celery
+
+    use_in_celery(logger, settings.NODE_LABEL)
+
+
 @beat_init.connect
 def die_with_the_worker(**kwargs: Any) -> None:
     """The beat embedded in a worker (-B) is a child process; if the worker is killed with
@@ -43,3 +53,17 @@ def die_with_the_worker(**kwargs: Any) -> None:
     if sys.platform == "linux":
         libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+@celeryd_init.connect
+def fresh_worker_metrics(**kwargs: Any) -> None:
+    """The worker's metric files from an earlier run are removed when it starts (its own, if
+    it has loaded metrics already, stay): counters count from zero, as gunicorn's do
+    (gunicorn.conf.py)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from validators.metrics_export import WORKER, empty_directory, role_directory
+
+    empty_directory(role_directory(Path(settings.METRICS_DIR), WORKER), keep_pid=os.getpid())

@@ -7,6 +7,7 @@ folder; nothing is shared between nodes but the genesis file in NETWORK_DIR.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -20,8 +21,12 @@ from validators.env import (
     envstr,
     filesystem_broker_options,
 )
+from validators.logs import logging_config
+from validators.metrics_export import use_directory
 
 REPO_DIR = Path(__file__).resolve().parents[2]
+# Files this process makes (its database, keys, broker messages) are its owner's alone.
+os.umask(0o077)
 # Generated state (databases, broker folders, keys); tests point it at a temporary folder.
 VAR_DIR = Path(envstr("VAR_DIR", str(REPO_DIR / "var")))
 
@@ -29,6 +34,12 @@ NODE_ID = envstr("NODE_ID")
 # Names files and databases when NODE_ID is unset (tests, make_genesis).
 NODE_LABEL = NODE_ID or "no-node"
 NETWORK_DIR = Path(envstr("NETWORK_DIR", str(VAR_DIR / "network")))
+# Prometheus metrics: each process's files (validators/metrics_export.py), set before
+# prometheus_client is first imported. GET /metrics answers loopback, or anyone sending
+# `Authorization: Bearer <METRICS_TOKEN>` when it is set.
+METRICS_DIR = Path(envstr("METRICS_DIR", str(VAR_DIR / "metrics" / NODE_LABEL)))
+use_directory(METRICS_DIR)
+METRICS_TOKEN = envstr("METRICS_TOKEN")
 CONSENSUS_TICK_SECONDS = envfloat("CONSENSUS_TICK_SECONDS", 0.2)
 
 SECRET_KEY = envstr("DJANGO_SECRET_KEY") or dev_secret_key(VAR_DIR / "validators" / "secret_key")
@@ -106,19 +117,17 @@ CELERY_TASK_DEFAULT_QUEUE = NODE_LABEL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "line": {"format": f"%(asctime)s %(levelname)s node={NODE_LABEL} %(name)s %(message)s"}
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
-    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-}
+LOGGING = logging_config(NODE_LABEL)
 
 # JSON-RPC bodies above this size are refused (a batch of 5,000 ballots fits).
-RPC_MAX_BODY_BYTES = envint("RPC_MAX_BODY_BYTES", 64 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = RPC_MAX_BODY_BYTES + 1024
+RPC_MAX_BODY_BYTES = envint("RPC_MAX_BODY_BYTES", 8 * 1024 * 1024)
+RPC_MAX_BATCH = envint("RPC_MAX_BATCH", 2000)  # calls in one JSON-RPC batch
+# Peer messages carry whole blocks (a later round's proposal travels in full).
+PEER_MAX_BODY_BYTES = envint("PEER_MAX_BODY_BYTES", 64 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(RPC_MAX_BODY_BYTES, PEER_MAX_BODY_BYTES) + 1024
+# Consensus messages accepted per signing validator (django-ratelimit's "count/period"),
+# counted in this web process; a node sends a few per height, plus re-sends each interval.
+PEER_MESSAGE_RATE = envstr("PEER_MESSAGE_RATE", "50/s")
 # eth_sendTransaction answers "mempool full" (-32006, try again later) while the mempool holds
 # this many blocks' worth of transactions: a flood of submissions then waits for commits
 # instead of starving the consensus engine of CPU. Gossip from peers is not limited.

@@ -4,7 +4,7 @@
 - `alice`, `bob`: voters on the roll of `election` (open, three candidates, pick one).
 - `carol`: a user on no roll. She should see nothing of this election.
 
-The chain client is stubbed here (apps.votes.services._schedule_delivery does nothing, and
+The network client is stubbed here (apps.votes.services._schedule_delivery does nothing, and
 `chain` replaces the health and verification functions); the integration tier runs it for real.
 """
 
@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.elections.models import Candidate, Election
+from apps.elections.services import ballot_rules
 from apps.votes.services import voter_pseudonym
-from evcrypto import ElectionKey, ballot_to_json, encrypt_ballot
+from evcrypto import ballot_to_json, encrypt_ballot
 
 
 @pytest.fixture(autouse=True)
@@ -41,24 +42,16 @@ def api_as(user: User | None) -> APIClient:
     """A client sending the user's bearer token (none for None)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
+        _, token = AuthToken.objects.create(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     return client
 
 
 def client_ballot(election: Election, voter: User, choices: list[int]) -> bytes:
     """A ballot as a client makes it: encrypted and proven for this voter's pseudonym."""
-    public_key = ElectionKey.from_dict(election.public_key).public_key
+    rules = ballot_rules(election)
     pseudonym = voter_pseudonym(election, voter)
-    ballot = encrypt_ballot(
-        public_key,
-        election.election_hash,
-        pseudonym,
-        choices,
-        election.min_selections,
-        election.max_selections,
-    )
-    return ballot_to_json(ballot)
+    return ballot_to_json(encrypt_ballot(rules.parameters, rules.public_key, pseudonym, choices))
 
 
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -83,7 +76,7 @@ class FakeHealthRow:
 
 @dataclass
 class FakeChain:
-    """Stands in for apps.chain.health, apps.chain.verification and apps.ledger.fallback."""
+    """Stands in for apps.network.health, apps.network.verification and apps.fallback.integrity."""
 
     health_rows: list[FakeHealthRow] = field(
         default_factory=lambda: [
@@ -126,13 +119,13 @@ def chain(monkeypatch: pytest.MonkeyPatch) -> FakeChain:
     fake = FakeChain()
     stub = module_stubber(monkeypatch)
     stub(
-        "apps.chain.health",
+        "apps.network.health",
         healthy_count=fake.healthy_count,
         validator_health_rows=lambda: fake.health_rows,
         refresh_validator_health=fake.refresh_validator_health,
     )
-    stub("apps.chain.verification", verify_election_on_chain=fake.verify_election_on_chain)
-    stub("apps.ledger.fallback", check_fallback_chain=fake.check_fallback_chain)
+    stub("apps.network.verification", verify_election_on_chain=fake.verify_election_on_chain)
+    stub("apps.fallback.integrity", check_fallback_chain=fake.check_fallback_chain)
     return fake
 
 

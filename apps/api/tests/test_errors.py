@@ -127,10 +127,12 @@ def test_a_wrong_method_is_a_json_405(alice: User) -> None:
 
 
 def test_a_post_without_a_trailing_slash_is_served_not_redirected(
-    election: Election, official: User
+    draft_election: Election, official: User
 ) -> None:
     response = api_as(official).post(
-        f"/api/elections/{election.pk}/voters", [{"email": "dave@example.org"}], format="json"
+        f"/api/elections/{draft_election.pk}/voters",
+        [{"email": "dave@example.org"}],
+        format="json",
     )
     assert response.status_code == 200
 
@@ -157,3 +159,18 @@ def test_a_server_error_under_the_api_is_still_json(
         "/api/votes/submit", {"election_id": election.pk, "candidate_id": 1}, format="json"
     )
     assert_error(response, 500, "server_error")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"description": 0.0}, {"title": 7}, {"min_selections": "1"}, {"max_selections": 1.0}],
+    ids=["number-as-description", "number-as-title", "text-as-integer", "float-as-integer"],
+)
+def test_a_value_of_another_json_type_than_the_schema_says_is_a_400(
+    official: User, change: dict[str, object]
+) -> None:
+    body = {"title": "Board", "candidates": ["Ada", "Alan"], **change}
+    before = Election.objects.count()
+    response = api_as(official).post("/api/elections/", body, format="json")
+    assert_error(response, 400, "invalid")
+    assert Election.objects.count() == before

@@ -33,7 +33,7 @@ def test_an_unreadable_validator_health_does_not_fail_the_check(
     def broken() -> int:
         raise RuntimeError("no health table")
 
-    module_stubber(monkeypatch)("apps.chain.health", healthy_count=broken)
+    module_stubber(monkeypatch)("apps.network.health", healthy_count=broken)
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json()["validators_healthy"] is None

@@ -6,12 +6,12 @@ import pytest
 
 from apps.accounts.models import User
 from apps.api.tests.conftest import api_as, assert_error, candidates
-from apps.chain.reading import ChainBallot, ElectionChain
-from apps.elections import tally
 from apps.elections.models import Election
 from apps.elections.services import close_election
-from apps.votes.models import Vote
+from apps.elections.tests.chain import confirm_on_chain, tally_with_trustees
 from apps.votes.services import cast_choice
+from evcrypto import TrusteeKey
+from tests.standin_validators import StandInNetwork
 
 pytestmark = pytest.mark.django_db
 
@@ -22,20 +22,20 @@ def results(user: User, election: Election):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def tallied(
-    election: Election, alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+    election: Election,
+    alice: User,
+    bob: User,
+    validators: StandInNetwork,
+    trustee_keys: dict[int, TrusteeKey],
 ) -> Election:
-    """Alice and Bob both chose Linus; the chain holds both ballots at height 9."""
+    """Alice and Bob both chose Linus; the chain holds both ballots at height 2, and trustees
+    1 and 3 decrypted the tally."""
     linus = candidates(election)[2]
+    validators.commit([])
     cast_choice(election, alice, [linus.pk])
     cast_choice(election, bob, [linus.pk])
-    ballots = [
-        ChainBallot(v.transaction_id, v.voter_pseudonym, v.ballot, 9, "aa" * 32)
-        for v in Vote.objects.all()
-    ]
-    chain = ElectionChain("validator-2", ballots, {"valid": True})
-    Vote.objects.update(status=Vote.Status.CONFIRMED)  # as the stubbed chain says
-    monkeypatch.setattr(tally, "election_chain", lambda _: chain)
-    return tally.tally_election(close_election(election))
+    confirm_on_chain(validators, election)
+    return tally_with_trustees(election, trustee_keys, who=(1, 3))
 
 
 def test_while_open_only_the_turnout_is_shown(election: Election, alice: User) -> None:
@@ -79,11 +79,15 @@ def test_the_counts_come_with_their_proof_and_its_verification(
     assert body["verification"] == {
         "decryption_proof": "valid",
         "ballots": 2,
-        "fallback_ballots": 0,
-        "includes_unreplayed_fallback": False,
-        "chain_height": 9,
-        "chain_node": "validator-2",
-        "chain_valid": True,
+        "chain_height": 2,
+        "quorum": 2,
+        "validators": [
+            {"node_id": f"validator-{n}", "verified": True, "height": 2, "problem": None}
+            for n in (1, 2, 3)
+        ],
+        "excluded_ballots": 0,
+        "trustees": [1, 3],
+        "threshold": 2,
     }
 
 

@@ -154,7 +154,7 @@ def test_a_candidate_of_another_election_is_a_400(
     )
     other_candidate = response.json()["candidates"][0]["id"]
     response = submit(alice, {"election_id": election.pk, "candidate_id": other_candidate})
-    assert_error(response, 400, "invalid_input")
+    assert_error(response, 422, "invalid_input")
 
 
 def test_carol_off_the_roll_gets_a_403(election: Election, carol: User) -> None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import APIException, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.throttle import clear_login_failures, login_blocked, record_login_failure
-from apps.api.authentication import expired
+from apps.accounts.throttle import login_blocked, record_login_failure
 from apps.api.serializers import LoginInput, ProfileOutput, TokenOutput
 
 
@@ -30,9 +29,9 @@ class InvalidCredentials(APIException):
 @authentication_classes([])
 @permission_classes([AllowAny])
 def login(request: Request) -> Response:
-    """Exchange e-mail and password for a token: the same token until it expires or its
-    holder logs out. After LOGIN_ATTEMPTS_PER_WINDOW failures for one (client IP, e-mail),
-    counted with the log-in page's, the answer is 429 until the window ends."""
+    """Exchange e-mail and password for a new token, valid API_TOKEN_TTL_SECONDS unless its
+    holder logs out or changes password. Failed attempts count with the log-in page's and the
+    admin's (apps.accounts.throttle); past a limit the answer is 429."""
     serializer = LoginInput(data=request.data)
     serializer.is_valid(raise_exception=True)
     email = serializer.validated_data["email"].strip().lower()
@@ -44,19 +43,15 @@ def login(request: Request) -> Response:
     if user is None:
         record_login_failure(request._request, email)
         raise InvalidCredentials()
-    clear_login_failures(request._request, email)
-    token, created = Token.objects.get_or_create(user=user)
-    if not created and expired(token):
-        token.delete()
-        token = Token.objects.create(user=user)
-    return Response({"access_token": token.key, "token_type": "bearer"})
+    _, token = AuthToken.objects.create(user)
+    return Response({"access_token": token, "token_type": "bearer"})
 
 
 @extend_schema(request=None, responses={204: None}, tags=["auth"])
 @api_view(["POST"])
 def logout(request: Request) -> Response:
     """End this bearer token now; log in again for a new one."""
-    Token.objects.filter(key=request.auth.key).delete()
+    request.auth.delete()
     return Response(status=204)
 
 

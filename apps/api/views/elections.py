@@ -13,24 +13,39 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import signed_in
-from apps.api.permissions import IsOfficial, visible_election, visible_elections
+from apps.api.job_serializers import JobStarted
+from apps.api.permissions import IsOfficial, IsOfficialCreating, IsOfficialWatching
 from apps.api.serializers import (
     MAX_VOTERS_PER_REQUEST,
     ElectionInput,
     ElectionOutput,
+    InvitationsInput,
+    InvitationsOutput,
     RollReport,
     VoterInput,
 )
-from apps.elections.models import Election
+from apps.api.trustee_serializers import CeremonyOutput, ReplaceTrusteeInput, TrusteesInput
+from apps.api.views.jobs import accepted
+from apps.elections.access import visible_election, visible_elections
+from apps.elections.jobs import start_job, unfinished_job
+from apps.elections.models import Election, Job
 from apps.elections.services import (
     VoterRow,
     add_voters,
-    close_election,
     create_election,
+    invite_again,
     is_accepting_votes,
     open_election,
+    start_closing,
 )
-from apps.elections.tally import tally_election
+from apps.elections.tally import check_tally_can_start
+from apps.trustees.ceremony import ceremony_document
+from apps.trustees.services import (
+    name_trustees,
+    replace_trustee,
+    restart_ceremony,
+    start_ceremony,
+)
 
 
 @extend_schema_view(
@@ -44,7 +59,21 @@ class ElectionViewSet(viewsets.GenericViewSet):
     pagination_class = None
 
     def get_permissions(self) -> list[Any]:
-        official_only = self.action in {"create", "voters", "open", "close", "tally"}
+        if self.action == "create":
+            return [IsOfficialCreating()]
+        if self.action == "ceremony":
+            return [IsOfficialWatching()]
+        official_only = self.action in {
+            "voters",
+            "invitations",
+            "open",
+            "close",
+            "tally",
+            "trustees",
+            "start_ceremony",
+            "restart_ceremony",
+            "replace_trustee",
+        }
         return [IsOfficial()] if official_only else [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Election]:
@@ -59,7 +88,7 @@ class ElectionViewSet(viewsets.GenericViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(ElectionOutput(self.get_object()).data)
 
-    @extend_schema(summary="Elections open for voting now")
+    @extend_schema(summary="Elections open for voting now", responses=ElectionOutput(many=True))
     @action(detail=False, methods=["get"])
     def active(self, request: Request) -> Response:
         open_now = [
@@ -93,17 +122,98 @@ class ElectionViewSet(viewsets.GenericViewSet):
         report = add_voters(election, rows)
         return Response(RollReport(report).data)
 
+    @extend_schema(
+        summary="Send voters on the roll their invitation (to set a password) again",
+        request=InvitationsInput,
+        responses=InvitationsOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def invitations(self, request: Request, pk: str) -> Response:
+        serializer = InvitationsInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        queued = invite_again(self.get_object(), serializer.validated_data["emails"])
+        return Response({"queued": queued})
+
     @extend_schema(request=None, responses=ElectionOutput)
     @action(detail=True, methods=["post"])
     def open(self, request: Request, pk: str) -> Response:
         return Response(ElectionOutput(open_election(self.get_object())).data)
 
-    @extend_schema(request=None, responses=ElectionOutput)
+    @extend_schema(
+        summary="Close the election, on the worker: 202 with the job's status URL",
+        request=None,
+        responses={202: JobStarted},
+    )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
-        return Response(ElectionOutput(close_election(self.get_object())).data)
+        return accepted(request, start_closing(self.get_object(), signed_in(request.user)))
 
-    @extend_schema(request=None, responses=ElectionOutput)
+    @extend_schema(
+        summary="Start the tally, or publish it once decrypted, on the worker: 202 with the "
+        "job's status URL",
+        description="The quick refusals answer at once (wrong state, votes still in delivery, "
+        "too few partial decryptions; 409 `job_running` while a tally job is unfinished); "
+        "reading and checking the chain runs on the worker, and its refusal is the job's "
+        "`error`.",
+        request=None,
+        responses={202: JobStarted},
+    )
     @action(detail=True, methods=["post"])
     def tally(self, request: Request, pk: str) -> Response:
-        return Response(ElectionOutput(tally_election(self.get_object())).data)
+        election = self.get_object()
+        if unfinished_job(election, Job.Kind.TALLY) is None:
+            check_tally_can_start(election)
+        return accepted(request, start_job(Job.Kind.TALLY, election, request.user))
+
+    @extend_schema(
+        summary="Name the trustees (k of n) and start their key ceremony",
+        description="Fixes the ballot. Any earlier ceremony of this draft is discarded. Each "
+        "trustee then runs `python -m trustee ceremony` with their own token.",
+        request=TrusteesInput,
+        responses=CeremonyOutput,
+    )
+    @action(detail=True, methods=["post"])
+    def trustees(self, request: Request, pk: str) -> Response:
+        serializer = TrusteesInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        election = name_trustees(self.get_object(), data["trustees"], data.get("threshold"))
+        return Response(ceremony_document(election, None))
+
+    @extend_schema(summary="Where the key ceremony stands", responses=CeremonyOutput)
+    @action(detail=True, methods=["get"])
+    def ceremony(self, request: Request, pk: str) -> Response:
+        return Response(ceremony_document(self.get_object(), None))
+
+    @extend_schema(
+        summary="Start the key ceremony again with the named trustees (fixes the ballot)",
+        request=None,
+        responses=CeremonyOutput,
+    )
+    @action(detail=True, methods=["post"], url_path="start-ceremony")
+    def start_ceremony(self, request: Request, pk: str) -> Response:
+        return Response(ceremony_document(start_ceremony(self.get_object()), None))
+
+    @extend_schema(
+        summary="Discard the ceremony's material and complaints; the ballot can change again",
+        request=None,
+        responses=CeremonyOutput,
+    )
+    @action(detail=True, methods=["post"], url_path="restart-ceremony")
+    def restart_ceremony(self, request: Request, pk: str) -> Response:
+        return Response(ceremony_document(restart_ceremony(self.get_object()), None))
+
+    @extend_schema(
+        summary="Give a trustee's place to someone else (resolves complaints naming it)",
+        request=ReplaceTrusteeInput,
+        responses=CeremonyOutput,
+    )
+    @action(detail=True, methods=["post"], url_path="replace-trustee")
+    def replace_trustee(self, request: Request, pk: str) -> Response:
+        serializer = ReplaceTrusteeInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        election = self.get_object()
+        replace_trustee(
+            election, serializer.validated_data["index"], serializer.validated_data["email"]
+        )
+        return Response(ceremony_document(election, None))

@@ -39,7 +39,7 @@ def health(request: Request) -> Response:
 def _healthy_validators() -> int | None:
     """None when the count cannot be read: liveness must not fail with the health table."""
     try:
-        from apps.chain.health import healthy_count
+        from apps.network.health import healthy_count
 
         return healthy_count()
     except Exception:

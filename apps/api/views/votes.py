@@ -12,8 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import api_view
@@ -23,6 +25,7 @@ from rest_framework.response import Response
 from apps.accounts.models import signed_in
 from apps.api.permissions import election_from
 from apps.api.serializers import (
+    SUBMIT_SCHEMA,
     ChainVerificationOutput,
     ElectionQuery,
     HasVotedOutput,
@@ -30,18 +33,24 @@ from apps.api.serializers import (
     PublicKeysOutput,
     ReceiptOutput,
     ResultsOutput,
+    SpoilInput,
+    SpoilOutput,
     SubmitInput,
     TransactionQuery,
     TransactionStatusOutput,
     VerifyInput,
 )
-from apps.elections.errors import ElectionNotOpen, InvalidBallot, NotFound
+from apps.elections.errors import InvalidBallot, NotFound
 from apps.elections.models import Election, RollEntry
 from apps.elections.results import published_results
 from apps.votes.models import Vote
-from apps.votes.services import cast_ballot, cast_choice, voter_pseudonym
-from evcrypto import (
-    ElectionKey,
+from apps.votes.services import (
+    ballot_parameters,
+    cast_ballot,
+    cast_choice,
+    spoil_ballot,
+    spoiled_choice,
+    voter_pseudonym,
 )
 
 
@@ -50,21 +59,20 @@ from evcrypto import (
 @election_from(ElectionQuery)
 def public_keys(request: Request, election: Election, data: dict[str, Any]) -> Response:
     """What a client needs to encrypt a ballot itself, including its own voter pseudonym."""
-    if election.public_key is None:
-        raise ElectionNotOpen("the election has no key until it opens")
-    public_key = ElectionKey.from_dict(election.public_key).public_key
-    on_roll = RollEntry.objects.filter(election=election, user=signed_in(request.user)).exists()
+    user = signed_in(request.user)
+    on_roll = RollEntry.objects.filter(election=election, user=user).exists()
+    ballot = ballot_parameters(election, user if on_roll else None)
     body = {
         "election_id": election.pk,
         "chain_election_id": election.chain_election_id,
-        "group": public_key.group.name,
-        "elgamal_pubkey": public_key.element.hex(),
+        "group": ballot.public_key.group.name,
+        "elgamal_pubkey": ballot.public_key.element.hex(),
         "election_key": election.public_key,
-        "election_hash": election.election_hash,
-        "voter_pseudonym": voter_pseudonym(election, signed_in(request.user)) if on_roll else None,
-        "candidates": election.candidates.order_by("position"),
-        "min_selections": election.min_selections,
-        "max_selections": election.max_selections,
+        "election_hash": ballot.election_hash,
+        "voter_pseudonym": ballot.voter_pseudonym,
+        "candidates": ballot.candidates,
+        "min_selections": ballot.min_selections,
+        "max_selections": ballot.max_selections,
     }
     return Response(PublicKeysOutput(body).data)
 
@@ -95,7 +103,7 @@ def history(request: Request) -> Response:
 
 
 @extend_schema(
-    request=SubmitInput, responses={201: ReceiptOutput}, tags=["votes"], summary="Cast a ballot"
+    request=SUBMIT_SCHEMA, responses={201: ReceiptOutput}, tags=["votes"], summary="Cast a ballot"
 )
 @api_view(["POST"])
 @election_from(SubmitInput, source="body")
@@ -110,6 +118,36 @@ def submit(request: Request, election: Election, data: dict[str, Any]) -> Respon
         chosen = data.get("candidate_ids") or [data["candidate_id"]]
         vote = cast_choice(election, signed_in(request.user), chosen)
     return Response(_receipt(vote), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    request=SpoilInput,
+    responses={201: SpoilOutput},
+    tags=["votes"],
+    summary="Challenge (spoil) a ballot instead of casting it",
+)
+@api_view(["POST"])
+@election_from(SpoilInput, source="body")
+def spoil(request: Request, election: Election, data: dict[str, Any]) -> Response:
+    """The Benaloh challenge: the server checks that `randomness` re-creates every ciphertext
+    of `encrypted_vote` for exactly `choice` (400 naming the selection if not) and publishes
+    the ballot as spoiled. It is never counted and never this voter's vote; the voter may spoil
+    as often as they like while they may still cast (409 once they have cast)."""
+    spoiled = spoil_ballot(
+        election,
+        signed_in(request.user),
+        _decoded_ballot(data["encrypted_vote"]),
+        data["randomness"],
+        data["choice"],
+    )
+    body = {
+        "election_id": election.pk,
+        "tracker": spoiled.tracker,
+        "choice": spoiled.choice,
+        "candidates": spoiled_choice(spoiled),
+        "check_url": f"{reverse('pages:check')}?{urlencode({'tracker': spoiled.tracker})}",
+    }
+    return Response(SpoilOutput(body).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(parameters=[TransactionQuery], responses=TransactionStatusOutput, tags=["votes"])
@@ -152,10 +190,10 @@ def results(request: Request, election: Election, data: dict[str, Any]) -> Respo
 @election_from(VerifyInput, source="body")
 def verify_blockchain(request: Request, election: Election, data: dict[str, Any]) -> Response:
     """Every validator's copy of the election checked, and the local fallback chain's links."""
-    from apps.chain.verification import verify_election_on_chain
-    from apps.ledger.fallback import check_fallback_chain
+    from apps.fallback.integrity import check_fallback_chain
+    from apps.network.verification import recent_verification
 
-    verdict = verify_election_on_chain(election.chain_election_id)
+    verdict = recent_verification(election.chain_election_id)
     body = {
         "election_id": election.pk,
         "valid": verdict["valid"],

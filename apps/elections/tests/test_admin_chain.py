@@ -1,5 +1,5 @@
 """The chain pages of the admin: validator health with "refresh now", and the fallback chain
-under its integrity state. The validators are the chain tests' in-memory fake network."""
+under its integrity state. The validators are the network tests' in-memory fake network."""
 
 from __future__ import annotations
 
@@ -13,24 +13,24 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from apps.accounts.models import User
-from apps.chain.delivery import claim_votes
-from apps.chain.models import ValidatorHealth
-from apps.chain.tests.fakes import FakeNetwork
-from apps.chain.tests.network import election, fake_network
 from apps.elections.models import Election
 from apps.elections.tests.test_admin_personas import Personas, meet_the_personas
-from apps.ledger.fallback import append_to_fallback
-from apps.ledger.models import FallbackBlock
+from apps.fallback.blocks import append_to_fallback
+from apps.fallback.models import FallbackBlock
+from apps.network.delivery import claim_votes
+from apps.network.models import ValidatorHealth
+from apps.network.tests.fakes import FakeNetwork
+from apps.network.tests.network import election, fake_network
 from apps.votes.models import Vote
 
-# Fixtures shared with the chain and ledger tests.
+# Fixtures shared with the network and fallback tests.
 __all__ = ["election", "fake_network"]
 
 pytestmark = pytest.mark.django_db
 
-HEALTH = reverse("admin:chain_validatorhealth_changelist")
-REFRESH = reverse("admin:chain_validatorhealth_refresh")
-FALLBACK = reverse("admin:ledger_fallbackblock_changelist")
+HEALTH = reverse("admin:network_validatorhealth_changelist")
+REFRESH = reverse("admin:network_validatorhealth_refresh")
+FALLBACK = reverse("admin:fallback_fallbackblock_changelist")
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_the_fallback_chain_page_lists_blocks_under_an_intact_state(
     ballot = block.entries[0]["ballot"]
     pseudonym = block.entries[0]["voter_pseudonym"]
     detail = logged_in(people.official).get(
-        reverse("admin:ledger_fallbackblock_change", args=[block.pk])
+        reverse("admin:fallback_fallbackblock_change", args=[block.pk])
     )
     assert detail.status_code == 200
     assert block.entries[0]["transaction_id"] in detail.text

@@ -57,7 +57,8 @@ def staff(email: str, permissions: list[str]) -> User:
 
 def meet_the_personas() -> Personas:
     election = create_election("Board of the society", ["Ada", "Grace", "Linus"])
-    add_voters(election, [VoterRow("vera@example.org", "Vera", PASSWORD)])
+    User.objects.create_user("vera@example.org", PASSWORD, name="Vera")
+    add_voters(election, [VoterRow("vera@example.org")])
     return Personas(
         official=staff("olga@example.org", OFFICIAL_PERMISSIONS),
         observer=staff("otto@example.org", OBSERVER_PERMISSIONS),

@@ -1,5 +1,5 @@
 // Ballot encryption in the browser, following evcrypto exactly (evcrypto/ballot.py,
-// proofs.py, encoding.py, group.py): exponential ElGamal on secp256k1, a two-branch disjunctive
+// proofs.py, encoding.py, secp256k1.py): exponential ElGamal on secp256k1, a two-branch disjunctive
 // Chaum-Pedersen proof per candidate, a min..max range proof on the sum, and one Fiat-Shamir
 // challenge over the whole statement. The server verifies the result with evcrypto
 // (apps/pages/tests/test_browser_ballot.py checks that it does).
@@ -105,12 +105,24 @@ function finishRange(pending, challenge) {
  * max_selections, as the ballot page publishes them. Returns the canonical JSON string.
  */
 export function encryptBallot(election, choices, random = randomScalar) {
+  return encryptBallotRevealing(election, choices, random).ballot;
+}
+
+/**
+ * encryptBallot, also returning what a voter reveals to challenge the ballot instead of
+ * casting it (evcrypto/spoil.py): each selection's randomness (hex scalars, in candidate
+ * order) and the ballot's tracker (SHA-256 hex of the canonical JSON, as the receipt shows).
+ */
+export function encryptBallotRevealing(election, choices, random = randomScalar) {
   const low = election.min_selections;
   const high = election.max_selections;
   const selected = choices.reduce((sum, m) => sum + m, 0);
   if (!choices.every((m) => m === 0 || m === 1)) throw new Error("choices must be 0 or 1");
   if (selected < low || selected > high) throw new Error("selection count out of range");
   const h = pointFromHex(election.public_key);
+  // The identity as a key would make every ciphertext readable (beta = m*G): refuse it, as
+  // evcrypto does.
+  if (h.is0()) throw new Error("the election key is the identity");
   const randomness = choices.map(() => random());
   const ciphertexts = choices.map((m, i) => ({
     alpha: mulBase(randomness[i]),
@@ -139,5 +151,10 @@ export function encryptBallot(election, choices, random = randomScalar) {
     })),
     count_proof: proofs[proofs.length - 1],
   };
-  return canonicalJson(ballot);
+  const text = canonicalJson(ballot);
+  return {
+    ballot: text,
+    randomness: randomness.map(scalarHex),
+    tracker: hex(sha256(new TextEncoder().encode(text))),
+  };
 }

@@ -4,7 +4,7 @@
 - `alice`, `bob`: voters on the roll of `election` (open, three candidates, pick one).
 - `carol`: a user on no roll. She should see nothing of this election.
 
-Delivery to the validators is stubbed (the chain client has its own tests).
+Delivery to the validators is stubbed (the network client has its own tests).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from django.test import Client
 
 from apps.accounts.models import User
 from apps.elections.models import Election
+from evcrypto import TrusteeKey
+from tests.standin_validators import StandInNetwork
 
 
 @pytest.fixture(autouse=True)
@@ -38,24 +40,19 @@ def csrf_post(client: Client, url: str, data: dict[str, object], **extra: object
 
 @pytest.fixture
 def tallied(
-    election: Election, alice: User, bob: User, monkeypatch: pytest.MonkeyPatch
+    election: Election,
+    alice: User,
+    bob: User,
+    validators: StandInNetwork,
+    trustee_keys: dict[int, TrusteeKey],
 ) -> Election:
-    """Alice and Bob both chose Linus; the (stubbed) chain holds both ballots at height 9."""
-    from apps.chain.reading import ChainBallot, ElectionChain
-    from apps.elections import tally
-    from apps.elections.services import close_election
-    from apps.votes.models import Vote
+    """Alice and Bob both chose Linus; the stand-in validators hold both ballots in block 1,
+    and trustees 1 and 2 decrypted the tally."""
+    from apps.elections.tests.chain import confirm_on_chain, tally_with_trustees
     from apps.votes.services import cast_choice
 
     linus = election.candidates.get(name="Linus")
     cast_choice(election, alice, [linus.pk])
     cast_choice(election, bob, [linus.pk])
-    ballots = [
-        ChainBallot(v.transaction_id, v.voter_pseudonym, v.ballot, 9, "aa" * 32)
-        for v in Vote.objects.all()
-    ]
-    Vote.objects.update(status=Vote.Status.CONFIRMED, block_height=9, block_hash="aa" * 32)
-    monkeypatch.setattr(
-        tally, "election_chain", lambda _: ElectionChain("validator-2", ballots, {"valid": True})
-    )
-    return tally.tally_election(close_election(election))
+    confirm_on_chain(validators, election)
+    return tally_with_trustees(election, trustee_keys)

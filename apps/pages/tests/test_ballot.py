@@ -10,11 +10,11 @@ from django.contrib.sessions.models import Session
 
 from apps.accounts.models import User
 from apps.elections.models import Election
-from apps.elections.services import close_election
+from apps.elections.services import ballot_rules, close_election
 from apps.pages.tests.conftest import client_for, csrf_post
 from apps.votes.models import Vote
 from apps.votes.services import voter_pseudonym
-from evcrypto import ElectionKey, ballot_from_json, ballot_to_json, encrypt_ballot, verify_ballot
+from evcrypto import ballot_from_json, ballot_to_json, encrypt_ballot, verify_ballot
 
 pytestmark = pytest.mark.django_db
 
@@ -68,17 +68,17 @@ def test_without_javascript_the_server_encrypts_and_never_stores_the_choice(
         }
     assert "Grace" not in caplog.text and f"candidate={grace.pk}" not in caplog.text
     assert "Grace" not in json.dumps(dict(client.cookies.items()), default=str)
-    public_key = ElectionKey.from_dict(election.public_key).public_key
-    parsed = ballot_from_json(vote.ballot.encode(), public_key.group)
-    verify_ballot(public_key, election.election_hash, vote.voter_pseudonym, parsed, 3, 1, 1)
+    rules = ballot_rules(election)
+    parsed = ballot_from_json(vote.ballot.encode(), rules.public_key.group)
+    verify_ballot(rules.parameters, rules.public_key, vote.voter_pseudonym, parsed)
 
 
 def test_a_browser_ballot_is_checked_by_the_server_and_cast(
     alice: User, election: Election
 ) -> None:
-    public_key = ElectionKey.from_dict(election.public_key).public_key
+    rules = ballot_rules(election)
     ballot = encrypt_ballot(
-        public_key, election.election_hash, voter_pseudonym(election, alice), [0, 0, 1], 1, 1
+        rules.parameters, rules.public_key, voter_pseudonym(election, alice), [0, 0, 1]
     )
     response = csrf_post(
         client_for(alice), url(election), {"ballot": ballot_to_json(ballot).decode()}
@@ -90,9 +90,9 @@ def test_a_browser_ballot_is_checked_by_the_server_and_cast(
 def test_a_ballot_made_for_another_voter_is_refused(
     alice: User, bob: User, election: Election
 ) -> None:
-    public_key = ElectionKey.from_dict(election.public_key).public_key
+    rules = ballot_rules(election)
     ballot = encrypt_ballot(
-        public_key, election.election_hash, voter_pseudonym(election, bob), [1, 0, 0], 1, 1
+        rules.parameters, rules.public_key, voter_pseudonym(election, bob), [1, 0, 0]
     )
     response = csrf_post(
         client_for(alice), url(election), {"ballot": ballot_to_json(ballot).decode()}

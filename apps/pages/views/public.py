@@ -1,5 +1,6 @@
 """An election's public pages for those who may see it: results (with the election record to
-download), the ballot board, and the chain verification summary."""
+download), the ballot board, and the chain verification summary; and the check page for a
+spoiled ballot, which needs no log-in."""
 
 from __future__ import annotations
 
@@ -9,21 +10,23 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from apps.chain.reading import network_genesis
 from apps.elections.models import Election
 
 # The API computes published results and their verification; the pages show the same.
 from apps.elections.results import published_results, tally_of
+from apps.network.genesis import network_genesis
 from apps.pages.access import election_page
 from apps.pages.chart import bar_chart
-from apps.votes.models import Vote
+from apps.votes.models import SpoiledBallot, Vote
 from evcrypto import ElectionKey
 from validators.core.blocks import genesis_hash
 
@@ -49,21 +52,40 @@ def results(request: HttpRequest, election: Election) -> HttpResponse:
 @election_page
 def election_record(request: HttpRequest, election: Election) -> HttpResponse:
     """The election record (docs/election-record.md) as one JSON object, file name -> value,
-    for the verifier; only once the election is tallied."""
+    for the verifier; only once the election is tallied. A tallied election's record never
+    changes, so it is built once and kept in the cache."""
     if election.state != Election.State.TALLIED:
         return JsonResponse({"detail": "not tallied yet", "code": "wrong_state"}, status=409)
+    assert election.tallied_at is not None
+    key = f"pages:record:{election.pk}:{election.tallied_at.isoformat()}"
+    body: bytes | None = cache.get(key)
+    if body is None:
+        body = json.dumps(
+            _record(election), ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder
+        ).encode()
+        cache.set(key, body, RECORD_CACHE_SECONDS)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-record.json"'
+    return response
+
+
+RECORD_CACHE_SECONDS = 24 * 3600
+
+
+def _record(election: Election) -> dict[str, Any]:
     published = tally_of(election)
     ballots = Vote.objects.filter(
         election=election, status__in=[Vote.Status.CONFIRMED, Vote.Status.FALLBACK]
     ).order_by("block_height", "id")
     candidates = list(election.candidates.order_by("position").values_list("name", flat=True))
-    record = {
+    return {
         "parameters.json": election.parameters,
         "trustees.json": election.public_key,
         "public_key.json": ElectionKey.from_dict(election.public_key).public_key.to_dict(),
         "ballots.json": {
             "ballots": [{"tracker": v.tracker, "ballot": _json(v.ballot)} for v in ballots]
         },
+        "spoiled.json": {"spoiled": [_spoiled_entry(s) for s in _spoiled(election)]},
         "aggregate.json": published["aggregate"],
         "decryption.json": {"partial_decryptions": published["decryption"]["partial_decryptions"]},
         "results.json": {
@@ -73,13 +95,24 @@ def election_record(request: HttpRequest, election: Election) -> HttpResponse:
             ]
         },
     }
-    response = JsonResponse(record, json_dumps_params={"ensure_ascii": False, "sort_keys": True})
-    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-record.json"'
-    return response
 
 
 def _json(text: str) -> Any:
     return json.loads(text)
+
+
+def _spoiled(election: Election) -> Any:
+    return SpoiledBallot.objects.filter(election=election).order_by("id")
+
+
+def _spoiled_entry(spoiled: SpoiledBallot) -> dict[str, Any]:
+    """A spoiled ballot as the record publishes it (evcrypto.spoil.SpoiledBallot.to_dict)."""
+    return {
+        "tracker": spoiled.tracker,
+        "ballot": _json(spoiled.ballot),
+        "choice": spoiled.choice,
+        "randomness": spoiled.randomness,
+    }
 
 
 @require_GET
@@ -95,8 +128,52 @@ def board(request: HttpRequest, election: Election) -> HttpResponse:
         on_chain = on_chain.none()
     rows = on_chain.order_by("block_height", "id").values("tracker", "block_height")
     page = Paginator(rows, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"election": election, "page": page, "query": query, "invalid_query": invalid_query}
+    spoiled = _spoiled(election).none() if invalid_query else _spoiled(election)
+    if query:
+        spoiled = spoiled.filter(tracker__startswith=query)
+    context = {
+        "election": election,
+        "page": page,
+        "query": query,
+        "invalid_query": invalid_query,
+        # Checked (spoiled) ballots are marked apart: never counted, opened for anyone to check.
+        "spoiled": list(spoiled.values_list("tracker", flat=True)[:BOARD_PAGE_SIZE]),
+        "check_url": reverse("pages:check"),
+    }
     return render(request, "pages/board.html", context)
+
+
+TRACKER = re.compile(r"^[0-9a-f]{64}$")
+
+
+@require_GET
+def check(request: HttpRequest) -> HttpResponse:
+    """Check a spoiled ballot from any device, without logging in: given its tracker, the
+    candidates its published randomness decodes to (read from the spoiled ballots that the
+    election record publishes). A tracker is 256 unguessable bits, so the page shows an
+    election's title and candidate names only to whoever holds a tracker of it."""
+    from apps.votes.services import spoiled_choice
+
+    tracker = request.GET.get("tracker", "").strip().lower()[:64]
+    context: dict[str, Any] = {"tracker": tracker}
+    status = 200
+    if tracker:
+        if not TRACKER.match(tracker):
+            context["problem"] = "invalid"
+            status = 400
+        else:
+            spoiled = SpoiledBallot.objects.filter(tracker=tracker).select_related("election")
+            found = spoiled.first()
+            if found is not None:
+                context.update(
+                    spoiled=found, election=found.election, decoded=spoiled_choice(found)
+                )
+            elif Vote.objects.filter(tracker=tracker).exists():
+                context["problem"] = "cast"
+            else:
+                context["problem"] = "unknown"
+                status = 404
+    return render(request, "pages/check.html", context, status=status)
 
 
 @require_GET
@@ -104,10 +181,10 @@ def board(request: HttpRequest, election: Election) -> HttpResponse:
 def verify(request: HttpRequest, election: Election) -> HttpResponse:
     """Every validator's copy of the election checked, and the fallback chain's links; and how
     to check it all without trusting this server (genesis, record, the two commands)."""
-    from apps.chain.verification import verify_election_on_chain
-    from apps.ledger.fallback import check_fallback_chain
+    from apps.fallback.integrity import check_fallback_chain
+    from apps.network.verification import recent_verification
 
-    verdict = verify_election_on_chain(election.chain_election_id)
+    verdict = recent_verification(election.chain_election_id)
     fallback = check_fallback_chain()
     log.info(
         "page chain verified election=%s valid=%s agree=%s",

@@ -1,17 +1,19 @@
-"""A voter's pages: their elections, the ballot, and their own receipt with its live status."""
+"""A voter's pages: their elections, the ballot, checking an encryption before casting (a
+spoiled ballot), and their own receipt with its live status."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import signed_in
 from apps.elections.errors import AlreadyVoted, DomainError
@@ -20,9 +22,15 @@ from apps.elections.services import is_accepting_votes
 from apps.pages.access import election_page
 from apps.pages.forms import BallotForm, selection_rule
 from apps.pages.status import status_label
-from apps.votes.models import Vote
-from apps.votes.services import cast_ballot, cast_choice, voter_pseudonym
-from evcrypto import ElectionKey
+from apps.votes.models import SpoiledBallot, Vote
+from apps.votes.services import (
+    ballot_parameters,
+    cast_ballot,
+    cast_choice,
+    spoil_ballot,
+    spoiled_choice,
+    voter_pseudonym,
+)
 
 log = logging.getLogger("apps.pages")
 
@@ -66,21 +74,25 @@ def _ballot_context(request: HttpRequest, election: Election, form: BallotForm) 
         "on_roll": on_roll is not None,
         "js_messages": {
             "encrypting": _("Encrypting your ballot…"),
+            "encrypt": _("Encrypt my ballot"),
+            "encrypted": _("Your ballot is encrypted: cast it, or check it first."),
+            # Shown by the page itself: with the wrong number of choices nothing is sent.
+            "wrong_count": selection_rule(election.min_selections, election.max_selections),
             "failed": _(
                 "Your browser could not encrypt the ballot, so nothing was sent. Reload the page and try again."
             ),
         },
     }
     if context["accepting"]:
-        public_key = ElectionKey.from_dict(election.public_key).public_key
+        ballot = ballot_parameters(election, signed_in(request.user))
         context["crypto"] = {
-            "group": public_key.group.name,
-            "public_key": public_key.element.hex(),
-            "election_hash": election.election_hash,
-            "voter_pseudonym": voter_pseudonym(election, signed_in(request.user)),
-            "candidate_count": len(context["candidates"]),
-            "min_selections": election.min_selections,
-            "max_selections": election.max_selections,
+            "group": ballot.public_key.group.name,
+            "public_key": ballot.public_key.element.hex(),
+            "election_hash": ballot.election_hash,
+            "voter_pseudonym": ballot.voter_pseudonym,
+            "candidate_count": len(ballot.candidates),
+            "min_selections": ballot.min_selections,
+            "max_selections": ballot.max_selections,
         }
     return context
 
@@ -168,3 +180,62 @@ def receipt_status(request: HttpRequest, election: Election) -> JsonResponse:
         "block_height": vote.block_height,
     }
     return JsonResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@require_POST
+@election_page
+def spoil(request: HttpRequest, election: Election) -> HttpResponse:
+    """The booth's "Check this encryption": the browser's ballot with its revealed randomness
+    and choice, stored as spoiled (apps.votes.services.spoil_ballot, which checks them), then
+    the spoiled page that shows what it encrypts. Never a vote."""
+    try:
+        randomness = json.loads(request.POST.get("randomness", ""))
+        choice = json.loads(request.POST.get("choice", ""))
+        if not (
+            isinstance(randomness, list)
+            and all(isinstance(r, str) for r in randomness)
+            and isinstance(choice, list)
+            and all(isinstance(c, int) for c in choice)
+        ):
+            raise ValueError("randomness and choice must be lists")
+        spoiled = spoil_ballot(
+            election,
+            signed_in(request.user),
+            request.POST.get("ballot", "").encode(),
+            randomness,
+            choice,
+        )
+    except AlreadyVoted:
+        return redirect("pages:receipt", election_id=election.pk)
+    except (ValueError, DomainError) as exc:
+        log.info("page spoil refused election=%s problem=%s", election.pk, exc)
+        messages.error(
+            request,
+            _("The encryption could not be checked, so nothing was stored: %(problem)s")
+            % {"problem": exc},
+        )
+        return redirect("pages:ballot", election_id=election.pk)
+    return redirect("pages:spoiled", election_id=election.pk, tracker=spoiled.tracker)
+
+
+@require_GET
+@election_page
+def spoiled(request: HttpRequest, election: Election, tracker: str) -> HttpResponse:
+    """The voter's own spoiled ballot: the candidates decoded from its revealed randomness,
+    its tracker and board link, and the way back to encrypt afresh."""
+    spoiled = SpoiledBallot.objects.filter(
+        election=election,
+        tracker=tracker,
+        voter_pseudonym=voter_pseudonym(election, signed_in(request.user)),
+    ).first()
+    if spoiled is None:
+        raise Http404("no such spoiled ballot")
+    context = {
+        "election": election,
+        "spoiled": spoiled,
+        "decoded": spoiled_choice(spoiled),
+        "board_url": f"{reverse('pages:board', args=[election.pk])}?tracker={spoiled.tracker}",
+        "check_url": f"{reverse('pages:check')}?tracker={spoiled.tracker}",
+        "can_vote": _own_vote(election, signed_in(request.user)) is None,
+    }
+    return render(request, "pages/spoiled.html", context)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytest_django.fixtures import SettingsWrapper
 
-from validators.chain import store
+from validators.chain import network_config
 from validators.chain.network_files import NetworkParameters, create_network
 from validators.core.genesis import Genesis
 from validators.core.keys import SigningKey
@@ -27,11 +27,11 @@ def network(tmp_path: Path, settings: SettingsWrapper) -> Iterator[Genesis]:
     genesis = create_network(tmp_path, params)
     settings.NETWORK_DIR = tmp_path
     settings.NODE_ID = "validator-1"
-    store.genesis.cache_clear()
-    store.node_key.cache_clear()
+    network_config.genesis.cache_clear()
+    network_config.node_key.cache_clear()
     yield genesis
-    store.genesis.cache_clear()
-    store.node_key.cache_clear()
+    network_config.genesis.cache_clear()
+    network_config.node_key.cache_clear()
 
 
 @pytest.fixture

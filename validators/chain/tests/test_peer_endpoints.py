@@ -10,13 +10,14 @@ import pytest
 from django.test import Client
 from pytest_django.fixtures import SettingsWrapper
 
-from validators.chain import engine, store, tasks
+from evcrypto.encoding import canonical_json
+from validators.chain import engine, network_config, tasks
 from validators.chain.models import ConsensusState, Evidence, InboundMessage
+from validators.chain.store import committed_blocks, mempool
 from validators.core.blocks import Transaction, build_block
-from validators.core.encoding import canonical_bytes
 from validators.core.genesis import Genesis
 from validators.core.keys import SigningKey
-from validators.core.messages import PREPARE, Proposal, Vote
+from validators.core.messages import PREPARE, ConsensusVote, Proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +31,10 @@ def fresh_engine(network: Genesis) -> Iterator[None]:
 
 def signed_vote(
     settings: SettingsWrapper, genesis: Genesis, validator: str, block_hash: str
-) -> Vote:
+) -> ConsensusVote:
     key = SigningKey.load(Path(settings.NETWORK_DIR) / "keys" / f"{validator}.key")
-    vote = Vote(PREPARE, 1, 0, block_hash, validator, "")
-    return replace(vote, signature=key.sign(canonical_bytes(vote.signed_dict(genesis.chain_id))))
+    vote = ConsensusVote(PREPARE, 1, 0, block_hash, validator, "")
+    return replace(vote, signature=key.sign(canonical_json(vote.signed_dict(genesis.chain_id))))
 
 
 def test_a_malformed_message_is_a_400(client: Client, network: Genesis) -> None:
@@ -81,10 +82,16 @@ def test_peer_blocks_refuses_a_bad_range(client: Client, network: Genesis) -> No
     assert response.json()["code"] == "bad_range"
 
 
+def chain_id() -> str:
+    return network_config.genesis().chain_id
+
+
 def signed_transactions(submitter: SigningKey, count: int, payload: str) -> list[Transaction]:
     txs = []
     for i in range(count):
-        tx = Transaction(f"tx-{i}", "e-1", f"voter-{i}", payload, 1, submitter.public_key, "")
+        tx = Transaction(
+            f"tx-{i}", "e-1", f"voter-{i}", payload, 1, submitter.public_key, "", chain_id()
+        )
         txs.append(Transaction(**{**tx.to_dict(), "signature": submitter.sign(tx.signing_bytes)}))
     return txs
 
@@ -92,14 +99,14 @@ def signed_transactions(submitter: SigningKey, count: int, payload: str) -> list
 def proposal_by_validator_2(
     settings: SettingsWrapper, network: Genesis, txs: list[Transaction]
 ) -> Proposal:
-    head = store.head()
+    head = committed_blocks.head()
     block = build_block(
         network.chain_id, 1, 0, engine.now_ms(), head.block_hash, "validator-2", tuple(txs)
     )
     unsigned = Proposal(1, 0, block, "validator-2", "")
     key = SigningKey.load(Path(settings.NETWORK_DIR) / "keys" / "validator-2.key")
     return replace(
-        unsigned, signature=key.sign(canonical_bytes(unsigned.signed_dict(network.chain_id)))
+        unsigned, signature=key.sign(canonical_json(unsigned.signed_dict(network.chain_id)))
     )
 
 
@@ -115,13 +122,13 @@ def test_a_proposal_reaches_the_engine_through_the_database_as_received(
     txs = signed_transactions(submitter, 200, "b" * 500)
     proposal = proposal_by_validator_2(settings, network, txs)
     queued: list[int] = []
-    monkeypatch.setattr(tasks.deliver_stored_message, "delay_on_commit", queued.append)
+    monkeypatch.setattr(tasks.receive_stored_message, "delay_on_commit", queued.append)
 
     response = client.post("/peer/message", proposal.to_dict(), content_type="application/json")
 
     assert response.status_code == 202
     assert queued == [InboundMessage.objects.get().id]
-    tasks.deliver_stored_message(queued[0])  # what the worker runs
+    tasks.receive_stored_message(queued[0])  # what the worker runs
     assert not InboundMessage.objects.exists()
     assert engine.node().state.proposals[0].block_hash == proposal.block_hash
 
@@ -130,10 +137,10 @@ def test_a_compact_proposal_is_filled_in_from_the_mempool(
     network: Genesis, settings: SettingsWrapper, submitter: SigningKey, fresh_engine: None
 ) -> None:
     txs = signed_transactions(submitter, 20, "c" * 100)
-    assert store.admit_transactions(txs) == [None] * 20  # as gossip would have brought them
+    assert mempool.admit_transactions(txs) == [None] * 20  # as gossip would have brought them
     proposal = proposal_by_validator_2(settings, network, txs)
 
-    tasks.deliver_message(proposal.to_dict(compact=True))
+    tasks.receive_message(proposal.to_dict(compact=True))
 
     accepted = engine.node().state.proposals[0]
     assert accepted.block_hash == proposal.block_hash
@@ -148,11 +155,11 @@ def test_a_compact_proposal_naming_a_transaction_nobody_gives_is_not_accepted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     txs = signed_transactions(submitter, 5, "d")
-    store.admit_transactions(txs[:4])  # the fifth never reached this node; its proposer is down
+    mempool.admit_transactions(txs[:4])  # the fifth never reached this node; its proposer is down
     proposal = proposal_by_validator_2(settings, network, txs)
 
     with caplog.at_level("INFO", logger="validators.consensus"):
-        tasks.deliver_message(proposal.to_dict(compact=True))
+        tasks.receive_message(proposal.to_dict(compact=True))
 
     assert engine.node().state.proposals == {}
     assert "proposal incomplete from=validator-2 height=1 round=0 missing=1" in caplog.text
@@ -163,12 +170,12 @@ def test_a_rival_compact_proposal_nobody_can_fill_in_is_kept_as_evidence(
     network: Genesis, settings: SettingsWrapper, submitter: SigningKey, fresh_engine: None
 ) -> None:
     txs = signed_transactions(submitter, 3, "f")
-    store.admit_transactions(txs[:2])
+    mempool.admit_transactions(txs[:2])
     accepted = proposal_by_validator_2(settings, network, txs[:2])
-    tasks.deliver_message(accepted.to_dict(compact=True))
+    tasks.receive_message(accepted.to_dict(compact=True))
     rival = proposal_by_validator_2(settings, network, txs)  # names one tx this node never saw
 
-    tasks.deliver_message(rival.to_dict(compact=True))
+    tasks.receive_message(rival.to_dict(compact=True))
 
     evidence = Evidence.objects.get()
     assert (evidence.validator, evidence.height, evidence.round, evidence.phase) == (
@@ -192,7 +199,7 @@ def test_a_compact_proposal_with_a_bad_hash_list_is_logged_and_dropped(
     data["block"]["tx_hashes"] = "not a list"
 
     with caplog.at_level("INFO", logger="validators.consensus"):
-        tasks.deliver_message(data)
+        tasks.receive_message(data)
 
     assert engine.node().state.proposals == {}
     assert "reason=malformed: tx_hashes must be a list of strings" in caplog.text
@@ -208,7 +215,7 @@ def test_a_compact_proposal_naming_more_than_a_block_holds_is_dropped_unread(
     data["block"]["tx_hashes"] = ["0x" + "ab" * 32] * (network.max_block_txs + 1)
 
     with caplog.at_level("INFO", logger="validators.consensus"):
-        tasks.deliver_message(data)
+        tasks.receive_message(data)
 
     assert engine.node().state.proposals == {}
     assert "reason=malformed: a block holds at most 5000 transactions" in caplog.text
@@ -218,7 +225,7 @@ def test_the_lookup_gives_the_transactions_held_among_those_asked_for(
     client: Client, network: Genesis, submitter: SigningKey
 ) -> None:
     txs = signed_transactions(submitter, 3, "e")
-    store.admit_transactions(txs)
+    mempool.admit_transactions(txs)
     asked = [txs[2].tx_hash, "0x" + "00" * 32, txs[0].tx_hash]
 
     response = client.post(
@@ -242,3 +249,31 @@ def test_a_bad_lookup_is_a_400(client: Client, network: Genesis, body: object, c
     response = client.post("/peer/transactions/lookup", body, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == code
+
+
+@pytest.mark.parametrize("field", ["height", "round"])
+def test_an_integer_beyond_the_canonical_range_is_a_400(
+    client: Client, network: Genesis, settings: SettingsWrapper, field: str
+) -> None:
+    vote = signed_vote(settings, network, "validator-2", "aa" * 32).to_dict()
+    vote[field] = 2**53
+    response = client.post("/peer/message", vote, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_message"
+
+
+def test_a_round_change_prepared_beyond_the_canonical_range_is_a_400(
+    client: Client, network: Genesis
+) -> None:
+    round_change = {
+        "type": "ROUND_CHANGE",
+        "height": 1,
+        "round": 1,
+        "validator": "validator-2",
+        "prepared_round": -(2**53),
+        "prepared_hash": "",
+        "signature": "00",
+    }
+    response = client.post("/peer/message", round_change, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_message"

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from validators.chain import store
+from validators.chain import network_config
 from validators.chain.models import ChainTransaction, MempoolTransaction
+from validators.chain.store import committed_blocks, mempool
 from validators.core.blocks import Transaction
 from validators.core.keys import SigningKey
 from validators.core.messages import CommittedBlock
@@ -22,7 +23,14 @@ def signed_tx(
     key: SigningKey, voter: str = "voter-a", tx_id: str = "tx-1", payload: str = "ballot"
 ) -> Transaction:
     tx = Transaction(
-        tx_id, "election-1", voter, payload, int(time.time() * 1000), key.public_key, ""
+        tx_id,
+        "election-1",
+        voter,
+        payload,
+        int(time.time() * 1000),
+        key.public_key,
+        "",
+        network_config.genesis().chain_id,
     )
     return Transaction(**{**tx.to_dict(), "signature": key.sign(tx.signing_bytes)})
 
@@ -104,6 +112,14 @@ def test_bad_params_are_invalid_params_and_store_nothing(
     assert MempoolTransaction.objects.count() == 0
 
 
+def test_a_timestamp_beyond_the_canonical_range_is_invalid_params(
+    client: Client, submitter: SigningKey
+) -> None:
+    answer = send(client, {**signed_tx(submitter).to_dict(), "submitted_at_ms": 2**53})
+    assert error_code(answer) == -32602
+    assert MempoolTransaction.objects.count() == 0
+
+
 def test_an_oversized_payload_is_refused(client: Client, submitter: SigningKey) -> None:
     answer = send(client, signed_tx(submitter, payload="x" * 2000))  # the test network allows 1 KiB
     assert error_code(answer) == -32005
@@ -112,11 +128,11 @@ def test_an_oversized_payload_is_refused(client: Client, submitter: SigningKey) 
 
 def test_an_oversized_body_is_refused(client: Client, network: object, settings: Any) -> None:
     settings.RPC_MAX_BODY_BYTES = 100
-    answer = call(
-        client, {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": ["x" * 200]}
-    )
-    assert error_code(answer) == -32600
-    assert "too large" in answer["error"]["message"]
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": ["x" * 200]}
+    response = client.post("/rpc", json.dumps(body), content_type="application/json")
+    assert response.status_code == 413
+    assert error_code(response.json()) == -32600
+    assert "too large" in response.json()["error"]["message"]
 
 
 def test_a_forged_signature_is_refused(client: Client, submitter: SigningKey) -> None:
@@ -162,10 +178,12 @@ def test_a_voter_already_on_chain_cannot_be_admitted_again(
 ) -> None:
     from validators.core.blocks import build_block
 
-    head = store.head()
+    head = committed_blocks.head()
     tx = signed_tx(submitter, "voter-a", "tx-1")
-    block = build_block(store.genesis().chain_id, 1, 0, 1000, head.block_hash, "validator-2", (tx,))
-    store.store_committed_block(CommittedBlock(block, ()))
+    block = build_block(
+        network_config.genesis().chain_id, 1, 0, 1000, head.block_hash, "validator-2", (tx,)
+    )
+    committed_blocks.store(CommittedBlock(block, ()))
     answer = send(client, signed_tx(submitter, "voter-a", "tx-2"))
     assert error_code(answer) == -32004
     assert answer["error"]["data"] == {"reason": "duplicate_voter"}
@@ -189,9 +207,15 @@ def test_receipts_and_lookups_follow_the_transaction(client: Client, submitter: 
     }
     assert call(client, receipt)["result"] is None
     block = build_block(
-        store.genesis().chain_id, 1, 0, 1000, store.head().block_hash, "validator-2", (tx,)
+        network_config.genesis().chain_id,
+        1,
+        0,
+        1000,
+        committed_blocks.head().block_hash,
+        "validator-2",
+        (tx,),
     )
-    store.store_committed_block(CommittedBlock(block, ()))
+    committed_blocks.store(CommittedBlock(block, ()))
     answer = call(client, receipt)["result"]
     assert answer["blockNumber"] == "0x1" and answer["blockHash"] == block.block_hash
     assert ChainTransaction.objects.count() == 1 and MempoolTransaction.objects.count() == 0
@@ -215,10 +239,10 @@ def test_a_full_mempool_refuses_the_rest_of_a_batch(
     client: Client, submitter: SigningKey, settings: Any
 ) -> None:
     settings.MEMPOOL_MAX_BLOCKS = 1
-    store.genesis.cache_clear()
-    full = store.genesis().max_block_txs
+    network_config.genesis.cache_clear()
+    full = network_config.genesis().max_block_txs
     txs = [signed_tx(submitter, f"voter-{i}", f"tx-{i}") for i in range(full + 2)]
-    assert store.admit_transactions(txs[:full]) == [None] * full
+    assert mempool.admit_transactions(txs[:full]) == [None] * full
 
     answers = call(
         client,

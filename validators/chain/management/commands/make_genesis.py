@@ -17,6 +17,7 @@ from validators.chain.network_files import (
     urls_from_ports,
     urls_from_template,
 )
+from validators.core.genesis import DEFAULT_MAX_PAYLOAD_BYTES
 from validators.env import EnvError, envfloat
 
 DEFAULT_INTERVAL_SECONDS = 5.0
@@ -54,7 +55,9 @@ class Command(BaseCommand):
             help="block interval (default: BLOCK_INTERVAL seconds x 1000, else 5000)",
         )
         parser.add_argument("--max-block-txs", type=positive_int, default=5000)
-        parser.add_argument("--max-payload-bytes", type=positive_int, default=65536)
+        parser.add_argument(
+            "--max-payload-bytes", type=positive_int, default=DEFAULT_MAX_PAYLOAD_BYTES
+        )
         parser.add_argument("--bootnode-url", default="http://127.0.0.1:8546")
         parser.add_argument("--network-dir", type=Path, help="default: NETWORK_DIR")
         replace = parser.add_mutually_exclusive_group()

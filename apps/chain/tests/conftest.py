@@ -1,3 +1,0 @@
-from apps.chain.tests.network import cluster, election, fake_network, make_votes
-
-__all__ = ["cluster", "election", "fake_network", "make_votes"]
