@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import signal
+import threading
 import time
 from typing import Any
 
@@ -42,6 +44,10 @@ from validators.core.messages import (
 log = logging.getLogger("validators.consensus")
 
 _node: ConsensusNode | None = None
+# Catch-up fetches in flight (by peer) and the blocks they brought, for the engine's thread.
+_fetch_lock = threading.Lock()
+_fetching: set[str] = set()
+_fetched: queue.SimpleQueue[tuple[str, list[CommittedBlock]]] = queue.SimpleQueue()
 
 
 def now_ms() -> int:
@@ -71,6 +77,8 @@ def reset() -> None:
     global _node, _last_position
     _node = None
     _last_position = (-1, -1, 0.0)
+    while not _fetched.empty():
+        _fetched.get_nowait()
 
 
 # The live position (for /health) is written when it changes, else once a second: a write on
@@ -81,6 +89,7 @@ _last_position: tuple[int, int, float] = (-1, -1, 0.0)
 def tick() -> None:
     global _last_position
     core = node()
+    _hand_in_fetched(core)
     carry_out(core, core.on_tick(now_ms()))
     height, round_, written = _last_position
     if (height, round_) != (core.height, core.round) or time.monotonic() - written >= 1.0:
@@ -247,29 +256,55 @@ def _commit(action: CommitBlock) -> bool:
 
 
 def _catch_up(core: ConsensusNode, action: FetchBlocks) -> None:
-    """Fetch committed blocks from a peer and hand them to the core one by one."""
+    """Ask a peer for committed blocks in a thread of its own; the next tick hands them in.
+
+    A paused peer takes the connection and never answers: waiting here would hold the whole
+    engine (ticks, round changes, every other peer's messages) for the read timeout.
+    """
     url = peers.peer_urls(exclude=settings.NODE_ID).get(action.peer)
-    if url is None:
-        return
-    data = peers.fetch_json(url + "/peer/blocks", {"from": action.from_height, "limit": 50})
-    if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
-        return
-    log.info(
-        "catching up from=%s height=%s blocks=%s",
-        action.peer,
-        action.from_height,
-        len(data["blocks"]),
-    )
-    for item in data["blocks"]:
+    with _fetch_lock:
+        if url is None or action.peer in _fetching:
+            return
+        _fetching.add(action.peer)
+    threading.Thread(
+        target=_fetch_blocks,
+        args=(action.peer, url, action.from_height),
+        name=f"catch-up-{action.peer}",
+        daemon=True,
+    ).start()
+
+
+def _fetch_blocks(peer: str, url: str, from_height: int) -> None:
+    try:
+        data = peers.fetch_json(url + "/peer/blocks", {"from": from_height, "limit": 50})
+        if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
+            return
+        blocks: list[CommittedBlock] = []
+        for item in data["blocks"]:
+            try:
+                blocks.append(CommittedBlock.from_dict(item))
+            except ValueError as exc:
+                log.warning("catch-up block rejected from=%s reason=%s", peer, exc)
+                break
+        log.info("catching up from=%s height=%s blocks=%s", peer, from_height, len(blocks))
+        _fetched.put((peer, blocks))
+    finally:
+        with _fetch_lock:
+            _fetching.discard(peer)
+
+
+def _hand_in_fetched(core: ConsensusNode) -> None:
+    """Blocks the catch-up threads brought, one by one, on the engine's thread."""
+    while True:
         try:
-            committed = CommittedBlock.from_dict(item)
-        except ValueError as exc:
-            log.warning("catch-up block rejected from=%s reason=%s", action.peer, exc)
+            peer, blocks = _fetched.get_nowait()
+        except queue.Empty:
             return
-        metrics.CATCH_UP_BLOCKS.inc()
-        carry_out(core, core.on_block(now_ms(), committed, action.peer))
-        if core.head.height < committed.block.height:
-            return
+        for committed in blocks:
+            metrics.CATCH_UP_BLOCKS.inc()
+            carry_out(core, core.on_block(now_ms(), committed, peer))
+            if core.head.height < committed.block.height:
+                break
 
 
 def _record(action: Action) -> None:
