@@ -13,6 +13,7 @@ import queue
 import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -44,10 +45,11 @@ from validators.core.messages import (
 log = logging.getLogger("validators.consensus")
 
 _node: ConsensusNode | None = None
-# Catch-up fetches in flight (by peer) and the blocks they brought, for the engine's thread.
-_fetch_lock = threading.Lock()
-_fetching: set[str] = set()
-_fetched: queue.SimpleQueue[tuple[str, list[CommittedBlock]]] = queue.SimpleQueue()
+# Requests to peers run in threads of their own (a paused peer never answers); what they
+# bring waits here for the engine's thread, and a request is not repeated while it runs.
+_in_flight_lock = threading.Lock()
+_in_flight: set[str] = set()
+_arrived: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
 
 def now_ms() -> int:
@@ -77,8 +79,8 @@ def reset() -> None:
     global _node, _last_position
     _node = None
     _last_position = (-1, -1, 0.0)
-    while not _fetched.empty():
-        _fetched.get_nowait()
+    while not _arrived.empty():
+        _arrived.get_nowait()
 
 
 # The live position (for /health) is written when it changes, else once a second: a write on
@@ -89,7 +91,7 @@ _last_position: tuple[int, int, float] = (-1, -1, 0.0)
 def tick() -> None:
     global _last_position
     core = node()
-    _hand_in_fetched(core)
+    _hand_in_arrived()
     carry_out(core, core.on_tick(now_ms()))
     height, round_, written = _last_position
     if (height, round_) != (core.height, core.round) or time.monotonic() - written >= 1.0:
@@ -109,72 +111,110 @@ def receive(data: dict[str, Any]) -> None:
     if node().holds_proposal(envelope):
         return
     try:
-        proposal = _decoded_proposal(data, envelope)
+        hashes = Block.compact_hashes(data.get("block"))
     except MalformedError as exc:
-        log.info(
-            "message rejected from=%s type=PROPOSAL height=%s round=%s reason=malformed: %s",
-            envelope.validator,
-            envelope.height,
-            envelope.round,
-            exc,
-        )
-        metrics.refused("malformed")
+        _refuse_proposal(envelope, str(exc))
         return
-    if proposal is not None:
-        handle_message(proposal)
-
-
-def _decoded_proposal(data: dict[str, Any], envelope: Proposal) -> Proposal | None:
-    """The whole proposal; None when a compact one names transactions nobody could give."""
-    hashes = Block.compact_hashes(data.get("block"))
-    if hashes is None:
-        return Proposal.from_dict(data)
     limit = node().config.max_block_txs
-    if len(hashes) > limit:  # before any lookup: the list is not covered by the signature
-        raise MalformedError(f"a block holds at most {limit} transactions")
-    found = _proposal_transactions(envelope.validator, hashes)
-    missing = sum(h not in found for h in hashes)
-    if missing:
-        # Without a PREPARE from here the proposer sends it again next interval, and a
-        # round change (whose proposals travel in full) follows if the round runs out.
-        log.info(
-            "proposal incomplete from=%s height=%s round=%s missing=%s",
-            envelope.validator,
-            envelope.height,
-            envelope.round,
-            missing,
-        )
-        carry_out(node(), node().on_incomplete_proposal(now_ms(), envelope))
-        return None
-    return Proposal.from_dict(data, tuple(found[h] for h in hashes))
+    if hashes is not None and len(hashes) > limit:
+        # Before any lookup: the list is not covered by the signature.
+        _refuse_proposal(envelope, f"a block holds at most {limit} transactions")
+    elif hashes is None:
+        _handle_proposal(data, envelope, None)
+    else:
+        found = transaction_rows.held_transactions(hashes)
+        if all(h in found for h in hashes):
+            _handle_proposal(data, envelope, [found[h] for h in hashes])
+        else:
+            _look_up_transactions(data, envelope, hashes, found)
 
 
-def _proposal_transactions(proposer: str, hashes: list[str]) -> dict[str, Transaction]:
-    """hash -> transaction for a compact proposal: from this node's tables, and the rest
-    from the proposer. Nothing fetched is trusted: the block check verifies every
-    transaction that is not in this node's mempool, and the header's tx_root the list."""
-    found = transaction_rows.held_transactions(hashes)
-    missing = [h for h in hashes if h not in found]
-    url = peers.peer_urls(exclude=settings.NODE_ID).get(proposer)
-    if not missing or url is None:
-        return found
-    data = peers.post_for_json(url + "/peer/transactions/lookup", {"hashes": missing})
-    items = data.get("transactions") if isinstance(data, dict) else None
-    wanted = set(missing)
-    for item in items if isinstance(items, list) else []:
-        try:
-            tx = Transaction.from_dict(item)
-        except MalformedError:
-            continue
-        if tx.tx_hash in wanted:
-            found[tx.tx_hash] = tx
+def _refuse_proposal(envelope: Proposal, reason: str) -> None:
     log.info(
-        "proposal transactions fetched from=%s asked=%s got=%s",
-        proposer,
-        len(missing),
-        len(found) - (len(hashes) - len(missing)),
+        "message rejected from=%s type=PROPOSAL height=%s round=%s reason=malformed: %s",
+        envelope.validator,
+        envelope.height,
+        envelope.round,
+        reason,
     )
-    return found
+    metrics.refused("malformed")
+
+
+def _handle_proposal(
+    data: dict[str, Any], envelope: Proposal, transactions: list[Transaction] | None
+) -> None:
+    """Decode a proposal (its transactions given when it came compact) and hand it in."""
+    try:
+        proposal = Proposal.from_dict(data, None if transactions is None else tuple(transactions))
+    except MalformedError as exc:
+        _refuse_proposal(envelope, str(exc))
+        return
+    handle_message(proposal)
+
+
+def _look_up_transactions(
+    data: dict[str, Any], envelope: Proposal, hashes: list[str], found: dict[str, Transaction]
+) -> None:
+    """Ask the proposer for the transactions of a compact proposal this node does not hold,
+    in a thread of its own: a proposer paused just after sending must not hold the engine for
+    the read timeout. The next tick hands the proposal in, or refuses it as incomplete.
+    Nothing fetched is trusted: the block check verifies every transaction that is not in
+    this node's mempool, and the header's tx_root the list."""
+    missing = [h for h in hashes if h not in found]
+    url = peers.peer_urls(exclude=settings.NODE_ID).get(envelope.validator)
+    if url is None:
+        _fill_in(data, envelope, hashes, found)
+        return
+    key = f"lookup {envelope.validator} {envelope.height} {envelope.round} {envelope.block_hash}"
+    if not _start_in_flight(key):
+        return  # a re-sent copy while the first one's lookup runs
+
+    def fetch() -> None:
+        try:
+            answer = peers.post_for_json(url + "/peer/transactions/lookup", {"hashes": missing})
+            items = answer.get("transactions") if isinstance(answer, dict) else None
+            wanted = set(missing)
+            fetched: dict[str, Transaction] = {}
+            for item in items if isinstance(items, list) else []:
+                try:
+                    tx = Transaction.from_dict(item)
+                except MalformedError:
+                    continue
+                if tx.tx_hash in wanted:
+                    fetched[tx.tx_hash] = tx
+            log.info(
+                "proposal transactions fetched from=%s asked=%s got=%s",
+                envelope.validator,
+                len(missing),
+                len(fetched),
+            )
+            _arrived.put(lambda: _fill_in(data, envelope, hashes, found | fetched))
+        finally:
+            _end_in_flight(key)
+
+    threading.Thread(target=fetch, name=f"lookup-{envelope.validator}", daemon=True).start()
+
+
+def _fill_in(
+    data: dict[str, Any], envelope: Proposal, hashes: list[str], found: dict[str, Transaction]
+) -> None:
+    core = node()
+    if core.holds_proposal(envelope):
+        return
+    missing = sum(h not in found for h in hashes)
+    if not missing:
+        _handle_proposal(data, envelope, [found[h] for h in hashes])
+        return
+    # Without a PREPARE from here the proposer sends it again next interval, and a round
+    # change (whose proposals travel in full) follows if the round runs out.
+    log.info(
+        "proposal incomplete from=%s height=%s round=%s missing=%s",
+        envelope.validator,
+        envelope.height,
+        envelope.round,
+        missing,
+    )
+    carry_out(core, core.on_incomplete_proposal(now_ms(), envelope))
 
 
 def handle_message(message: Message) -> None:
@@ -262,10 +302,8 @@ def _catch_up(core: ConsensusNode, action: FetchBlocks) -> None:
     engine (ticks, round changes, every other peer's messages) for the read timeout.
     """
     url = peers.peer_urls(exclude=settings.NODE_ID).get(action.peer)
-    with _fetch_lock:
-        if url is None or action.peer in _fetching:
-            return
-        _fetching.add(action.peer)
+    if url is None or not _start_in_flight(f"catch-up {action.peer}"):
+        return
     threading.Thread(
         target=_fetch_blocks,
         args=(action.peer, url, action.from_height),
@@ -287,24 +325,42 @@ def _fetch_blocks(peer: str, url: str, from_height: int) -> None:
                 log.warning("catch-up block rejected from=%s reason=%s", peer, exc)
                 break
         log.info("catching up from=%s height=%s blocks=%s", peer, from_height, len(blocks))
-        _fetched.put((peer, blocks))
+        _arrived.put(lambda: _hand_in_blocks(peer, blocks))
     finally:
-        with _fetch_lock:
-            _fetching.discard(peer)
+        _end_in_flight(f"catch-up {peer}")
 
 
-def _hand_in_fetched(core: ConsensusNode) -> None:
-    """Blocks the catch-up threads brought, one by one, on the engine's thread."""
+def _hand_in_blocks(peer: str, blocks: list[CommittedBlock]) -> None:
+    core = node()
+    for committed in blocks:
+        metrics.CATCH_UP_BLOCKS.inc()
+        carry_out(core, core.on_block(now_ms(), committed, peer))
+        if core.head.height < committed.block.height:
+            return
+
+
+def _start_in_flight(key: str) -> bool:
+    """Claim a peer request; False when the same one is still running."""
+    with _in_flight_lock:
+        if key in _in_flight:
+            return False
+        _in_flight.add(key)
+        return True
+
+
+def _end_in_flight(key: str) -> None:
+    with _in_flight_lock:
+        _in_flight.discard(key)
+
+
+def _hand_in_arrived() -> None:
+    """What the request threads brought, carried out on the engine's thread in order."""
     while True:
         try:
-            peer, blocks = _fetched.get_nowait()
+            work = _arrived.get_nowait()
         except queue.Empty:
             return
-        for committed in blocks:
-            metrics.CATCH_UP_BLOCKS.inc()
-            carry_out(core, core.on_block(now_ms(), committed, peer))
-            if core.head.height < committed.block.height:
-                break
+        work()
 
 
 def _record(action: Action) -> None:

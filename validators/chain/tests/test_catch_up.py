@@ -23,6 +23,7 @@ from evcrypto.encoding import canonical_json
 from validators.chain import engine
 from validators.chain.models import Peer
 from validators.chain.store import committed_blocks
+from validators.chain.tests.test_peer_endpoints import proposal_by_validator_2, signed_transactions
 from validators.core.blocks import build_block
 from validators.core.genesis import Genesis
 from validators.core.keys import SigningKey
@@ -112,3 +113,24 @@ def test_blocks_a_peer_sends_are_handed_in_by_a_later_tick(
         engine.tick()
     assert committed_blocks.head().height == 1
     assert engine.node().height == 2
+
+
+def test_a_compact_proposal_from_a_paused_proposer_does_not_hold_the_engine(
+    stalled: str,
+    settings: SettingsWrapper,
+    network: Genesis,
+    submitter: SigningKey,
+    fresh_engine: None,
+) -> None:
+    """The proposer sent a compact proposal naming a transaction this node never saw, then
+    stopped: asking it for that transaction must not keep the engine from ticking."""
+    Peer.objects.create(node_id="validator-2", url=stalled)
+    tx = signed_transactions(submitter, 1, "e")[0]
+    proposal = proposal_by_validator_2(settings, network, [tx])
+    started = time.monotonic()
+    engine.receive(proposal.to_dict(compact=True))
+    engine.receive(proposal.to_dict(compact=True))  # re-sent an interval later
+    engine.tick()
+    assert time.monotonic() - started < 2  # not the lookup's read timeout (5 s)
+    assert [t.name for t in threading.enumerate()].count("lookup-validator-2") == 1
+    assert engine.node().state.proposals == {}

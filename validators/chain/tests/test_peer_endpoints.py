@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -160,6 +161,11 @@ def test_a_compact_proposal_naming_a_transaction_nobody_gives_is_not_accepted(
 
     with caplog.at_level("INFO", logger="validators.consensus"):
         tasks.receive_message(proposal.to_dict(compact=True))
+        # The proposer is asked in a thread of its own; a later tick hands in its answer.
+        deadline = time.monotonic() + 5
+        while "proposal incomplete" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+            engine.tick()
 
     assert engine.node().state.proposals == {}
     assert "proposal incomplete from=validator-2 height=1 round=0 missing=1" in caplog.text
@@ -176,6 +182,10 @@ def test_a_rival_compact_proposal_nobody_can_fill_in_is_kept_as_evidence(
     rival = proposal_by_validator_2(settings, network, txs)  # names one tx this node never saw
 
     tasks.receive_message(rival.to_dict(compact=True))
+    deadline = time.monotonic() + 5  # the proposer is asked first, in a thread of its own
+    while not Evidence.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+        engine.tick()
 
     evidence = Evidence.objects.get()
     assert (evidence.validator, evidence.height, evidence.round, evidence.phase) == (
