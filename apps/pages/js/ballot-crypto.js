@@ -22,7 +22,7 @@ function mul(point, k) {
 
 const mulBase = (k) => mul(G, k);
 
-export function hex(bytes) {
+function hex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
