@@ -61,14 +61,36 @@ export function canonicalJson(value) {
 }
 
 // evcrypto.proofs.fiat_shamir_challenge: SHA-256 of the canonical transcript, mod n.
-function challengeFor(statement) {
-  const transcript = { domain: BALLOT_DOMAIN, group: GROUP_NAME, statement };
+export function challengeFor(domain, statement) {
+  const transcript = { domain, group: GROUP_NAME, statement };
   const digest = sha256(new TextEncoder().encode(canonicalJson(transcript)));
   return mod(BigInt("0x" + hex(digest)));
 }
 
+// The election key from its hex. The identity as a key would make every ciphertext readable
+// (beta = m*G): refuse it, as evcrypto does.
+export function electionKey(text) {
+  const h = pointFromHex(text);
+  if (h.is0()) throw new Error("the election key is the identity");
+  return h;
+}
+
+// evcrypto.elgamal.encrypt_with: (r*G, r*h + m*G) for a small integer m.
+export function encryptWith(h, m, r) {
+  return { alpha: mulBase(r), beta: mul(h, r).add(mulBase(BigInt(m))) };
+}
+
+export const ciphertextHex = (c) => [pointHex(c.alpha), pointHex(c.beta)];
+
+// The sum of encryption randomness, mod n: the randomness of the sum of the ciphertexts.
+export const sumScalars = (scalars) => mod(scalars.reduce((sum, r) => sum + r, 0n));
+
+// The commitments of pending range proofs, as a challenge's statement lists them.
+export const commitmentsHex = (pending) =>
+  pending.map((p) => p.branches.map((b) => [pointHex(b.a), pointHex(b.b)]));
+
 // One range proof up to its challenge: the real branch commits, the others are simulated.
-function commitRange(h, r, value, low, high, random) {
+export function commitRange(h, r, value, low, high, random) {
   const nonce = random();
   const branches = [];
   for (let v = low; v <= high; v++) {
@@ -86,7 +108,7 @@ function commitRange(h, r, value, low, high, random) {
   return { realIndex: value - low, nonce, r, branches };
 }
 
-function finishRange(pending, challenge) {
+export function finishRange(pending, challenge) {
   let simulated = 0n;
   pending.branches.forEach((branch, i) => {
     if (i !== pending.realIndex) simulated += branch.c;
@@ -119,26 +141,19 @@ export function encryptBallotRevealing(election, choices, random = randomScalar)
   const selected = choices.reduce((sum, m) => sum + m, 0);
   if (!choices.every((m) => m === 0 || m === 1)) throw new Error("choices must be 0 or 1");
   if (selected < low || selected > high) throw new Error("selection count out of range");
-  const h = pointFromHex(election.public_key);
-  // The identity as a key would make every ciphertext readable (beta = m*G): refuse it, as
-  // evcrypto does.
-  if (h.is0()) throw new Error("the election key is the identity");
+  const h = electionKey(election.public_key);
   const randomness = choices.map(() => random());
-  const ciphertexts = choices.map((m, i) => ({
-    alpha: mulBase(randomness[i]),
-    beta: m ? mul(h, randomness[i]).add(G) : mul(h, randomness[i]),
-  }));
+  const ciphertexts = choices.map((m, i) => encryptWith(h, m, randomness[i]));
   const pending = ciphertexts.map((_, i) => commitRange(h, randomness[i], choices[i], 0, 1, random));
-  const total = mod(randomness.reduce((sum, r) => sum + r, 0n));
-  pending.push(commitRange(h, total, selected, low, high, random));
-  const challenge = challengeFor({
+  pending.push(commitRange(h, sumScalars(randomness), selected, low, high, random));
+  const challenge = challengeFor(BALLOT_DOMAIN, {
     election_hash: election.election_hash,
     public_key: pointHex(h),
     voter: election.voter_pseudonym,
     min_selections: low,
     max_selections: high,
-    ciphertexts: ciphertexts.map((c) => [pointHex(c.alpha), pointHex(c.beta)]),
-    commitments: pending.map((p) => p.branches.map((b) => [pointHex(b.a), pointHex(b.b)])),
+    ciphertexts: ciphertexts.map(ciphertextHex),
+    commitments: commitmentsHex(pending),
   });
   const proofs = pending.map((p) => finishRange(p, challenge));
   const ballot = {
@@ -151,6 +166,12 @@ export function encryptBallotRevealing(election, choices, random = randomScalar)
     })),
     count_proof: proofs[proofs.length - 1],
   };
+  return revealing(ballot, randomness);
+}
+
+// A ballot as cast (its canonical JSON) with what challenging it reveals: the randomness of
+// every ciphertext, in ballot order, and the tracker (SHA-256 hex of the canonical JSON).
+export function revealing(ballot, randomness) {
   const text = canonicalJson(ballot);
   return {
     ballot: text,
