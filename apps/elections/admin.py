@@ -458,7 +458,9 @@ class ElectionAdmin(CeremonyAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             report = form.roll_report()
             if report.importable and len(report.voters) > IMPORT_IN_BACKGROUND_ROWS:
-                rows = [{"email": v.email, "name": v.name} for v in report.voters]
+                rows = [
+                    {"email": v.email, "name": v.name, "weight": v.weight} for v in report.voters
+                ]
                 try:
                     start_job(Job.Kind.VOTER_IMPORT, election, request.user, rows)
                 except DomainError as exc:
