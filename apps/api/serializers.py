@@ -9,8 +9,9 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from apps.elections.models import Candidate, Election
+from apps.elections.models import Candidate, Contest, Election
 from apps.elections.services import is_accepting_votes
+from evcrypto.contests import MAX_WEIGHT
 
 # Ids are 64-bit in the database: anything larger is a 400, not an overflow deep inside.
 MAX_ID = 2**63 - 1
@@ -116,6 +117,38 @@ class ElectionOutput(serializers.ModelSerializer):
     def get_accepting_votes(self, election: Election) -> bool:
         return is_accepting_votes(election)
 
+    def to_representation(self, instance: Election) -> dict[str, Any]:
+        """An election of contests (record format 2) also lists them, each with its rule and
+        the ids of its candidates; a single-question election's answer has no `contests`."""
+        data: dict[str, Any] = super().to_representation(instance)
+        contests = ContestOutput(instance.contests.order_by("position"), many=True).data
+        if contests:
+            data["contests"] = contests
+        return data
+
+
+class ContestOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="contest_id", help_text="its id in the parameters")
+    candidate_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contest
+        fields = [
+            "id",
+            "position",
+            "title",
+            "kind",
+            "min_selections",
+            "max_selections",
+            "max_score",
+            "points",
+            "max_per_option",
+            "candidate_ids",
+        ]
+
+    def get_candidate_ids(self, contest: Contest) -> list[int]:
+        return list(contest.options.order_by("position").values_list("pk", flat=True))
+
 
 class ElectionInput(serializers.Serializer):
     title = text_field(200)
@@ -136,6 +169,13 @@ class VoterInput(serializers.Serializer):
     email = serializers.EmailField()
     # Not trimmed here, so the length checked is the length sent; the verb trims.
     name = text_field(200, min_length=0, default="")
+    weight = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_WEIGHT,
+        required=False,
+        help_text="what the voter's ballot counts: 1 for a new voter when left out, unchanged "
+        "for one on the roll",
+    )
 
 
 class InvitationsInput(serializers.Serializer):
@@ -316,6 +356,15 @@ class ResultsOutput(serializers.Serializer):
         allow_null=True, help_text="the encrypted aggregate and its proven decryption"
     )
     verification = serializers.JSONField(allow_null=True)
+    contests = serializers.JSONField(
+        required=False,
+        help_text="an election of contests: per contest its id, title, rule and each option's "
+        "(weighted) total",
+    )
+    weighted = serializers.BooleanField(required=False)
+    total_weight = serializers.IntegerField(
+        required=False, help_text="the weight the totals count (the ballots, unweighted)"
+    )
 
 
 class VerifyInput(ElectionQuery):

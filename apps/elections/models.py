@@ -116,6 +116,21 @@ class Contest(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        """The admin's check: the rule's fields within evcrypto's bounds (the options are
+        checked when the key ceremony fixes the ballot)."""
+        from apps.elections.services import contest_rule
+        from evcrypto import CryptoError
+
+        try:
+            contest_rule(self)
+        except CryptoError as exc:
+            fields: dict[str, str] = {
+                self.Kind.SCORE: "max_score",
+                self.Kind.CUMULATIVE: "max_per_option" if "max_per" in str(exc) else "points",
+            }
+            raise ValidationError({fields.get(str(self.kind), "max_selections"): str(exc)}) from exc
+
     @property
     def contest_id(self) -> str:
         """The contest's id in the election's parameters and record."""

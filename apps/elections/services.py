@@ -175,13 +175,13 @@ def _checked_contest(index: int, spec: ContestSpec) -> ContestSpec:
         spec.max_per_option,
     )
     try:
-        BallotContest(f"c{index + 1}", title, tuple(names), _rule(checked))
+        BallotContest(f"c{index + 1}", title, tuple(names), contest_rule(checked))
     except CryptoError as exc:
         raise InvalidInput(f"{where}: {exc}") from exc
     return checked
 
 
-def _rule(contest: Contest | ContestSpec) -> Rule:
+def contest_rule(contest: Contest | ContestSpec) -> Rule:
     """The evcrypto counting rule of a contest (CryptoError if its fields are out of range)."""
     if contest.kind == Contest.Kind.SCORE:
         return Score(contest.max_score)
@@ -203,7 +203,7 @@ def check_schedule(opens_at: datetime | None, closes_at: datetime | None) -> Non
 class VoterRow:
     email: str
     name: str = ""
-    weight: int = 1
+    weight: int | None = None  # None: 1 for a new voter, unchanged for one on the roll
 
 
 @dataclass(frozen=True)
@@ -218,19 +218,23 @@ def add_voters(
     election: Election, rows: Iterable[VoterRow], progress: Progress = NO_PROGRESS
 ) -> RollResult:
     """Put voters on the roll, creating their accounts; idempotent (a voter is added once).
+    A row's weight, when given, is the voter's weight (a voter already on the roll takes it).
     The roll is fixed once the election opens: nobody can be added to a running election.
     Each account made here gets an invitation to set its password, once the roll commits."""
     rows = list(rows)
     for row in rows:
         try:
-            check_weight(row.weight, f"weight of {row.email.strip().lower()}")
+            if row.weight is not None:
+                check_weight(row.weight, f"weight of {row.email.strip().lower()}")
         except CryptoError as exc:
             raise InvalidInput(str(exc)) from exc
     progress.step(IMPORTING, len(rows))
     current = Election.objects.select_for_update().get(pk=election.pk)
     if current.state != Election.State.DRAFT:
         raise WrongState(f"the voter roll is fixed once the election opens (it is {current.state})")
-    if current.ceremony_id and (weights_fixed(current) or any(row.weight != 1 for row in rows)):
+    if current.ceremony_id and (
+        weights_fixed(current) or any(row.weight not in (None, 1) for row in rows)
+    ):
         raise WrongState(WEIGHTS_FIXED)
     added = existing = 0
     invited: list[int] = []
@@ -241,9 +245,9 @@ def add_voters(
             user = User.objects.create_user(email, None, name=row.name.strip())
             invited.append(user.pk)
         entry, new = RollEntry.objects.get_or_create(
-            election=election, user=user, defaults={"weight": row.weight}
+            election=election, user=user, defaults={"weight": row.weight or 1}
         )
-        if not new and entry.weight != row.weight:
+        if not new and row.weight is not None and entry.weight != row.weight:
             RollEntry.objects.filter(pk=entry.pk).update(weight=row.weight)
         added += new
         existing += not new
@@ -359,7 +363,7 @@ def election_parameters(election: Election) -> ElectionParameters:
             tuple(c.name for c in candidates),
             Choose(election.min_selections, election.max_selections)
             if contest is None
-            else _rule(contest),
+            else contest_rule(contest),
         )
         for contest, candidates in questions
     )
