@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from apps.elections.models import Candidate, Contest, Election
 from apps.elections.services import is_accepting_votes
-from evcrypto.contests import MAX_WEIGHT
+from evcrypto.contests import MAX_POINTS, MAX_WEIGHT
 
 # Ids are 64-bit in the database: anything larger is a 400, not an overflow deep inside.
 MAX_ID = 2**63 - 1
@@ -219,11 +219,32 @@ class PublicKeysOutput(serializers.Serializer):
     candidates = CandidateOutput(many=True)
     min_selections = StrictIntegerField()
     max_selections = StrictIntegerField()
+    contests = serializers.JSONField(
+        required=False,
+        help_text="an election of contests (record format 2): its parameters' contests, in "
+        "ballot order; encrypt with them, and `candidates` in the same option order",
+    )
+    weighted = serializers.BooleanField(required=False)
 
 
 class HasVotedOutput(serializers.Serializer):
     election_id = StrictIntegerField()
     has_voted = serializers.BooleanField()
+
+
+def contest_values_field(**options: Any) -> serializers.DictField:
+    """An election of contests' choice for the server to encrypt: contest id -> one value
+    per option (0/1 for `choose`, points for `score` and `cumulative`)."""
+    return serializers.DictField(
+        child=serializers.ListField(
+            child=StrictIntegerField(min_value=0, max_value=MAX_POINTS),
+            max_length=MAX_CANDIDATES,
+        ),
+        allow_empty=False,
+        help_text="an election of contests: contest id -> one value per option, in order; "
+        "the server encrypts it and never stores it",
+        **options,
+    )
 
 
 class SubmitInput(serializers.Serializer):
@@ -239,12 +260,14 @@ class SubmitInput(serializers.Serializer):
     candidate_ids = serializers.ListField(
         child=id_field(), required=False, max_length=MAX_CANDIDATES, min_length=1
     )
+    values = contest_values_field(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        given = [k for k in ("encrypted_vote", "candidate_id", "candidate_ids") if k in attrs]
+        ways = ("encrypted_vote", "candidate_id", "candidate_ids", "values")
+        given = [k for k in ways if k in attrs]
         if len(given) != 1:
             raise serializers.ValidationError(
-                "send exactly one of encrypted_vote, candidate_id or candidate_ids"
+                "send exactly one of encrypted_vote, candidate_id, candidate_ids or values"
             )
         return attrs
 
@@ -267,10 +290,15 @@ class ChoicesInput(serializers.Serializer):
     candidate_ids = serializers.ListField(child=id_field(), max_length=MAX_CANDIDATES, min_length=1)
 
 
-# What the schema shows for SubmitInput: exactly one of the three ways to vote.
+class ValuesInput(serializers.Serializer):
+    election_id = id_field()
+    values = contest_values_field()
+
+
+# What the schema shows for SubmitInput: exactly one of the four ways to vote.
 SUBMIT_SCHEMA = PolymorphicProxySerializer(
     component_name="SubmitInput",
-    serializers=[EncryptedVoteInput, ChoiceInput, ChoicesInput],
+    serializers=[EncryptedVoteInput, ChoiceInput, ChoicesInput, ValuesInput],
     resource_type_field_name=None,
 )
 
@@ -294,10 +322,11 @@ class SpoilInput(serializers.Serializer):
         help_text="each selection's encryption randomness r, 64 hex digits: alpha = r*G",
     )
     choice = serializers.ListField(
-        child=StrictIntegerField(min_value=0, max_value=1),
+        child=StrictIntegerField(min_value=0, max_value=MAX_POINTS),
         min_length=1,
         max_length=MAX_CANDIDATES,
-        help_text="the claimed choice: 1 for each chosen candidate, 0 for the others",
+        help_text="the claimed choice: 1 for each chosen candidate, 0 for the others (in an "
+        "election of contests, each option's value)",
     )
 
 

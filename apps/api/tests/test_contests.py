@@ -21,6 +21,7 @@ from apps.elections.tests.chain import confirm_on_chain
 from apps.elections.tests.test_contests import CONTESTS, agm, ballot_values
 from apps.network.genesis import network_genesis
 from apps.trustees.tests.ceremony import complete_ceremony
+from apps.votes.models import Vote
 from apps.votes.services import cast_values
 from tests.standin_validators import StandInNetwork
 from trustee import TrusteeError
@@ -86,3 +87,31 @@ def test_a_trustee_gets_the_weight_roll_with_a_weighted_tally(
         check_tally(
             {k: v for k, v in body.items() if k != "weights"}, network_genesis(), frozenset()
         )
+
+
+def test_a_voter_reads_the_contests_and_casts_values_for_the_server_to_encrypt(
+    official: User,
+) -> None:
+    election, users = agm(voters=2)
+    complete_ceremony(election, TRUSTEES)
+    election = open_election(election)
+    voter = api_as(users[0])
+    keys = voter.get("/api/votes/public-keys", {"election_id": election.pk}).json()
+    assert [c["id"] for c in keys["contests"]] == ["c1", "c2", "c3"] and keys["weighted"]
+    assert keys["contests"][1]["rule"] == {"kind": "score", "max_score": 5}
+    submit = "/api/votes/submit"
+    bad = {"c1": [1, 1, 1], "c2": [0, 0], "c3": [0, 0, 0]}
+    body = assert_error(
+        voter.post(submit, {"election_id": election.pk, "values": bad}, format="json"),
+        422,
+        "invalid_input",
+    )
+    assert "values[c1]" in body["detail"]
+    assert not Vote.objects.filter(election=election).exists()
+    good = {"election_id": election.pk, "values": ballot_values(0)}
+    response = voter.post(submit, good, format="json")
+    assert response.status_code == 201, response.content
+    vote = Vote.objects.get(election=election)
+    assert response.json()["tracker"] == vote.tracker and '"contests"' in vote.ballot
+    both = good | {"candidate_id": election.candidates.first().pk}  # type: ignore[union-attr]
+    assert_error(api_as(users[1]).post(submit, both, format="json"), 400, "invalid")
