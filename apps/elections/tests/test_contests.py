@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.conftest import TRUSTEES
@@ -126,6 +128,11 @@ def test_a_weighted_election_of_three_contests_runs_from_ceremony_to_a_verified_
     )
     assert [row["votes"] for row in shown["results"]] == [t for c in expected.values() for t in c]
     assert decryption_verdict(tallied) == "valid"
+    client = Client()
+    client.force_login(users[0])
+    page = client.get(reverse("pages:results", args=[election.pk])).content.decode()
+    assert "Rate the proposals" in page and "Weighted total" in page
+    assert f"weigh {results['total_weight']} in all" in page
 
     record = election_record(tallied)
     assert set(record["weights.json"]["weights"].values()) == {1, 2, 3, 5, 7}
@@ -328,3 +335,17 @@ def test_a_copy_takes_the_contests_their_candidates_and_the_weights() -> None:
     weights = sorted(copy.roll.values_list("user__email", "weight"))
     assert weights == sorted(source.roll.values_list("user__email", "weight"))
     assert parameters_of(copy).contests == parameters_of(source).contests
+
+
+def test_the_ballot_page_of_an_election_of_contests_opens_and_refuses_a_plain_choice(
+    open_agm: tuple[Election, list[User]],
+) -> None:
+    election, users = open_agm
+    client = Client()
+    client.force_login(users[0])
+    url = reverse("pages:ballot", args=[election.pk])
+    assert client.get(url).status_code == 200
+    ada = election.candidates.get(name="Ada")
+    response = client.post(url, {"candidate": [str(ada.pk)]})
+    assert response.status_code == 400  # this ballot needs values per contest
+    assert nothing_cast(election)
