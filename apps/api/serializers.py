@@ -133,18 +133,7 @@ class ContestOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Contest
-        fields = [
-            "id",
-            "position",
-            "title",
-            "kind",
-            "min_selections",
-            "max_selections",
-            "max_score",
-            "points",
-            "max_per_option",
-            "candidate_ids",
-        ]
+        fields = ["id", *Contest.FIELDS, "candidate_ids"]
 
     def get_candidate_ids(self, contest: Contest) -> list[int]:
         return list(contest.options.order_by("position").values_list("pk", flat=True))

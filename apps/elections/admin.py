@@ -132,16 +132,7 @@ class ContestInline(BallotInline):
     single question (its candidates and the election's selection limits)."""
 
     model = Contest
-    fields = (
-        "position",
-        "title",
-        "kind",
-        "min_selections",
-        "max_selections",
-        "max_score",
-        "points",
-        "max_per_option",
-    )
+    fields = Contest.FIELDS
 
 
 class CandidateInline(BallotInline):

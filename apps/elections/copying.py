@@ -25,24 +25,11 @@ COPY_SUFFIX = " (copy)"
 COPIED_FIELDS = ("description", "min_selections", "max_selections", "threshold")
 
 
-# A contest's fields a copy takes as they are (its rule and place on the ballot).
-CONTEST_FIELDS = (
-    "position",
-    "title",
-    "kind",
-    "min_selections",
-    "max_selections",
-    "max_score",
-    "points",
-    "max_per_option",
-)
-
-
 def _contests_and_candidates(source: Election, copy: Election) -> None:
     """The contests with their rules, and the candidates each in the copy of its contest."""
     copied = {
         contest.pk: Contest.objects.create(
-            election=copy, **{name: getattr(contest, name) for name in CONTEST_FIELDS}
+            election=copy, **{name: getattr(contest, name) for name in Contest.FIELDS}
         )
         for contest in source.contests.order_by("position")
     }

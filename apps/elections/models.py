@@ -105,6 +105,18 @@ class Contest(models.Model):
         default=10, help_text="Cumulative rule: the most points on one option, 1 to K."
     )
 
+    # What makes the contest, besides its election and options: copied, shown, edited.
+    FIELDS = (
+        "position",
+        "title",
+        "kind",
+        "min_selections",
+        "max_selections",
+        "max_score",
+        "points",
+        "max_per_option",
+    )
+
     class Meta:
         ordering = ["election", "position"]
         constraints = [

@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -125,17 +125,8 @@ def create_contest_election(
         )
         position = 0
         for index, spec in enumerate(cleaned):
-            contest = Contest.objects.create(
-                election=election,
-                position=index,
-                title=spec.title,
-                kind=spec.kind,
-                min_selections=spec.min_selections,
-                max_selections=spec.max_selections,
-                max_score=spec.max_score,
-                points=spec.points,
-                max_per_option=spec.max_per_option,
-            )
+            rule = {name: getattr(spec, name) for name in Contest.FIELDS if name != "position"}
+            contest = Contest.objects.create(election=election, position=index, **rule)
             for name in spec.options:
                 Candidate.objects.create(
                     election=election, contest=contest, name=name, position=position
@@ -164,16 +155,7 @@ def _checked_contest(index: int, spec: ContestSpec) -> ContestSpec:
         )
     if spec.kind not in Contest.Kind.values:
         raise InvalidInput(f"{where}.kind: must be one of {', '.join(Contest.Kind.values)}")
-    checked = ContestSpec(
-        title,
-        names,
-        spec.kind,
-        spec.min_selections,
-        spec.max_selections,
-        spec.max_score,
-        spec.points,
-        spec.max_per_option,
-    )
+    checked = replace(spec, title=title, options=names)
     try:
         BallotContest(f"c{index + 1}", title, tuple(names), contest_rule(checked))
     except CryptoError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -137,12 +138,7 @@ def cast_choice(election: Election, user: User, candidate_ids: list[int]) -> Vot
         }
         return _cast_contest_values(election, user, entry, values)
     choices = [1 if c.pk in candidate_ids else 0 for c in options]
-    pseudonym = voter_pseudonym(election, user)
-    try:
-        ballot = encrypt_ballot(rules.parameters, rules.public_key, pseudonym, choices)
-    except CryptoError as exc:
-        raise InvalidBallot(f"choice cannot be cast: {exc}") from exc
-    return _record(entry, pseudonym, ballot_to_json(ballot).decode(), ballot_tracker(ballot))
+    return _encrypt_and_record(election, user, entry, encrypt_ballot, choices)
 
 
 def cast_values(election: Election, user: User, values: Mapping[str, Sequence[int]]) -> Vote:
@@ -171,9 +167,17 @@ def _cast_contest_values(
             rows.append(contest.check_values(list(values[contest.contest_id])))
         except (CryptoError, TypeError) as exc:
             raise InvalidInput(f"values[{contest.contest_id}]: {exc}") from exc
+    return _encrypt_and_record(election, user, entry, encrypt_contest_ballot, rows)
+
+
+def _encrypt_and_record(
+    election: Election, user: User, entry: RollEntry, encrypt: Any, choices: object
+) -> Vote:
+    """Encrypt the voter's choice on the server (either format's `encrypt`) and record it."""
+    rules = ballot_rules(election)
     pseudonym = voter_pseudonym(election, user)
     try:
-        ballot = encrypt_contest_ballot(rules.parameters, rules.public_key, pseudonym, rows)
+        ballot = encrypt(rules.parameters, rules.public_key, pseudonym, choices)
     except CryptoError as exc:
         raise InvalidBallot(f"choice cannot be cast: {exc}") from exc
     return _record(entry, pseudonym, ballot_to_json(ballot).decode(), ballot_tracker(ballot))

@@ -13,14 +13,12 @@ from apps.elections.models import Election
 from apps.elections.services import (
     close_election,
     create_contest_election,
-    open_election,
     weight_roll,
 )
 from apps.elections.tally import begin_tally
 from apps.elections.tests.chain import confirm_on_chain
-from apps.elections.tests.test_contests import CONTESTS, agm, ballot_values
+from apps.elections.tests.test_contests import CONTESTS, ballot_values, opened_agm
 from apps.network.genesis import network_genesis
-from apps.trustees.tests.ceremony import complete_ceremony
 from apps.votes.models import Vote
 from apps.votes.services import cast_values
 from tests.standin_validators import StandInNetwork
@@ -65,9 +63,7 @@ def test_voters_take_an_optional_weight_and_a_bad_one_is_a_400(
 def test_a_trustee_gets_the_weight_roll_with_a_weighted_tally(
     validators: StandInNetwork,
 ) -> None:
-    election, users = agm(voters=4)
-    complete_ceremony(election, TRUSTEES)
-    election = open_election(election)
+    election, users = opened_agm(voters=4)
     cast_values(election, users[1], ballot_values(1))
     confirm_on_chain(validators, election)
     begin_tally(close_election(election))
@@ -92,9 +88,7 @@ def test_a_trustee_gets_the_weight_roll_with_a_weighted_tally(
 def test_a_voter_reads_the_contests_and_casts_values_for_the_server_to_encrypt(
     official: User,
 ) -> None:
-    election, users = agm(voters=2)
-    complete_ceremony(election, TRUSTEES)
-    election = open_election(election)
+    election, users = opened_agm(voters=2)
     voter = api_as(users[0])
     keys = voter.get("/api/votes/public-keys", {"election_id": election.pk}).json()
     assert [c["id"] for c in keys["contests"]] == ["c1", "c2", "c3"] and keys["weighted"]

@@ -144,11 +144,16 @@ def test_a_weighted_election_of_three_contests_runs_from_ceremony_to_a_verified_
     assert len(checks) == 12
 
 
-@pytest.fixture
-def open_agm() -> tuple[Election, list[User]]:
-    election, users = agm(voters=3)
+def opened_agm(voters: int) -> tuple[Election, list[User]]:
+    """The three-contest election with `voters` on its roll, its ceremony done, open."""
+    election, users = agm(voters)
     complete_ceremony(election, TRUSTEES)
     return open_election(election), users
+
+
+@pytest.fixture
+def open_agm() -> tuple[Election, list[User]]:
+    return opened_agm(voters=3)
 
 
 def nothing_cast(election: Election) -> bool:
@@ -301,32 +306,12 @@ def test_a_weighted_single_question_is_cast_by_candidate_as_before(
 def test_a_copy_takes_the_contests_their_candidates_and_the_weights() -> None:
     source, _ = agm(voters=4)
     copy = copy_election(source)
-    shape = [
-        (
-            c.position,
-            c.title,
-            c.kind,
-            c.min_selections,
-            c.max_selections,
-            c.max_score,
-            c.points,
-            c.max_per_option,
-        )
-        for c in copy.contests.order_by("position")
-    ]
-    assert shape == [
-        (
-            c.position,
-            c.title,
-            c.kind,
-            c.min_selections,
-            c.max_selections,
-            c.max_score,
-            c.points,
-            c.max_per_option,
-        )
-        for c in source.contests.order_by("position")
-    ]
+
+    def rules(election: Election) -> list[tuple[object, ...]]:
+        contests = election.contests.order_by("position")
+        return [tuple(getattr(c, name) for name in Contest.FIELDS) for c in contests]
+
+    assert rules(copy) == rules(source) and len(rules(copy)) == 3
     options = list(copy.candidates.order_by("position").values_list("contest__title", "name"))
     assert options == list(
         source.candidates.order_by("position").values_list("contest__title", "name")
