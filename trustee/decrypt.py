@@ -11,7 +11,8 @@
 5. Refuse unless the server's ballots are exactly those (a ballot the server leaves out must
    be allowed by name, after checking why), no more than the voters who voted, every ballot
    canonical, cast as the voter it names, with proofs that verify, and their sum is the
-   server's aggregate.
+   server's aggregate (in a weighted election each ballot counts its voter's weight, from
+   the roll the server sends, which must be the one the parameters commit to).
 6. Refuse if this trustee already decrypted a different aggregate of this election: one
    election, one tally (two tallies differing by a ballot would reveal it). Record this one
    in the secret file, and only then compute the partial decryption and upload it.
@@ -173,7 +174,7 @@ def check_tally(
             f"refusing to decrypt: {len(named)} ballots but {info['voted']} voters voted"
         )
     ballots = [certified[t] for t in named]
-    total = _aggregate_of(parameters, election_key, ballots)
+    total = _aggregate_of(parameters, election_key, ballots, info.get("weights"))
     if total.to_dict() != info["aggregate"]:
         raise TrusteeError(
             "refusing to decrypt: the server's aggregate is not the sum of the certified "
@@ -183,11 +184,16 @@ def check_tally(
 
 
 def _aggregate_of(
-    parameters: ElectionParameters, election_key: ElectionKey, certified: list[CertifiedBallot]
+    parameters: ElectionParameters,
+    election_key: ElectionKey,
+    certified: list[CertifiedBallot],
+    weights: dict[str, int] | None = None,
 ) -> Aggregate:
+    """The certified ballots' aggregate; in a weighted election each counts its voter's
+    weight, from the server's roll only if it is the roll the parameters commit to."""
     ballots = [(b.payload.encode(), b.voter_pseudonym) for b in certified]
     try:
-        return verified_aggregate(parameters, election_key.public_key, ballots)
+        return verified_aggregate(parameters, election_key.public_key, ballots, weights=weights)
     except CryptoError as exc:
         raise TrusteeError(
             f"refusing to decrypt: a certified ballot does not verify: {exc}"

@@ -9,8 +9,9 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from apps.elections.models import Candidate, Election
+from apps.elections.models import Candidate, Contest, Election
 from apps.elections.services import is_accepting_votes
+from evcrypto.contests import MAX_POINTS, MAX_WEIGHT
 
 # Ids are 64-bit in the database: anything larger is a 400, not an overflow deep inside.
 MAX_ID = 2**63 - 1
@@ -116,6 +117,29 @@ class ElectionOutput(serializers.ModelSerializer):
     def get_accepting_votes(self, election: Election) -> bool:
         return is_accepting_votes(election)
 
+    def to_representation(self, instance: Election) -> dict[str, Any]:
+        """An election of contests (record format 2) also lists them, each with its rule and
+        the ids of its candidates; a single-question election's answer has no `contests`.
+        The contests are read with the candidates (one prefetch for a whole list)."""
+        data: dict[str, Any] = super().to_representation(instance)
+        candidates = sorted(instance.candidates.all(), key=lambda c: c.position)
+        contests = {c.contest.pk: c.contest for c in candidates if c.contest is not None}
+        if contests:
+            data["contests"] = [
+                ContestOutput(contest).data
+                | {"candidate_ids": [c.pk for c in candidates if c.contest_id == contest.pk]}
+                for contest in sorted(contests.values(), key=lambda c: c.position)
+            ]
+        return data
+
+
+class ContestOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="contest_id", help_text="its id in the parameters")
+
+    class Meta:
+        model = Contest
+        fields = ["id", *Contest.FIELDS]
+
 
 class ElectionInput(serializers.Serializer):
     title = text_field(200)
@@ -136,6 +160,13 @@ class VoterInput(serializers.Serializer):
     email = serializers.EmailField()
     # Not trimmed here, so the length checked is the length sent; the verb trims.
     name = text_field(200, min_length=0, default="")
+    weight = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_WEIGHT,
+        required=False,
+        help_text="what the voter's ballot counts: 1 for a new voter when left out, unchanged "
+        "for one on the roll",
+    )
 
 
 class InvitationsInput(serializers.Serializer):
@@ -179,11 +210,32 @@ class PublicKeysOutput(serializers.Serializer):
     candidates = CandidateOutput(many=True)
     min_selections = StrictIntegerField()
     max_selections = StrictIntegerField()
+    contests = serializers.JSONField(
+        required=False,
+        help_text="an election of contests (record format 2): its parameters' contests, in "
+        "ballot order; encrypt with them, and `candidates` in the same option order",
+    )
+    weighted = serializers.BooleanField(required=False)
 
 
 class HasVotedOutput(serializers.Serializer):
     election_id = StrictIntegerField()
     has_voted = serializers.BooleanField()
+
+
+def contest_values_field(**options: Any) -> serializers.DictField:
+    """An election of contests' choice for the server to encrypt: contest id -> one value
+    per option (0/1 for `choose`, points for `score` and `cumulative`)."""
+    return serializers.DictField(
+        child=serializers.ListField(
+            child=StrictIntegerField(min_value=0, max_value=MAX_POINTS),
+            max_length=MAX_CANDIDATES,
+        ),
+        allow_empty=False,
+        help_text="an election of contests: contest id -> one value per option, in order; "
+        "the server encrypts it and never stores it",
+        **options,
+    )
 
 
 class SubmitInput(serializers.Serializer):
@@ -199,12 +251,14 @@ class SubmitInput(serializers.Serializer):
     candidate_ids = serializers.ListField(
         child=id_field(), required=False, max_length=MAX_CANDIDATES, min_length=1
     )
+    values = contest_values_field(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        given = [k for k in ("encrypted_vote", "candidate_id", "candidate_ids") if k in attrs]
+        ways = ("encrypted_vote", "candidate_id", "candidate_ids", "values")
+        given = [k for k in ways if k in attrs]
         if len(given) != 1:
             raise serializers.ValidationError(
-                "send exactly one of encrypted_vote, candidate_id or candidate_ids"
+                "send exactly one of encrypted_vote, candidate_id, candidate_ids or values"
             )
         return attrs
 
@@ -227,10 +281,15 @@ class ChoicesInput(serializers.Serializer):
     candidate_ids = serializers.ListField(child=id_field(), max_length=MAX_CANDIDATES, min_length=1)
 
 
-# What the schema shows for SubmitInput: exactly one of the three ways to vote.
+class ValuesInput(serializers.Serializer):
+    election_id = id_field()
+    values = contest_values_field()
+
+
+# What the schema shows for SubmitInput: exactly one of the four ways to vote.
 SUBMIT_SCHEMA = PolymorphicProxySerializer(
     component_name="SubmitInput",
-    serializers=[EncryptedVoteInput, ChoiceInput, ChoicesInput],
+    serializers=[EncryptedVoteInput, ChoiceInput, ChoicesInput, ValuesInput],
     resource_type_field_name=None,
 )
 
@@ -254,10 +313,11 @@ class SpoilInput(serializers.Serializer):
         help_text="each selection's encryption randomness r, 64 hex digits: alpha = r*G",
     )
     choice = serializers.ListField(
-        child=StrictIntegerField(min_value=0, max_value=1),
+        child=StrictIntegerField(min_value=0, max_value=MAX_POINTS),
         min_length=1,
         max_length=MAX_CANDIDATES,
-        help_text="the claimed choice: 1 for each chosen candidate, 0 for the others",
+        help_text="the claimed choice: 1 for each chosen candidate, 0 for the others (in an "
+        "election of contests, each option's value)",
     )
 
 
@@ -316,6 +376,15 @@ class ResultsOutput(serializers.Serializer):
         allow_null=True, help_text="the encrypted aggregate and its proven decryption"
     )
     verification = serializers.JSONField(allow_null=True)
+    contests = serializers.JSONField(
+        required=False,
+        help_text="an election of contests: per contest its id, title, rule and each option's "
+        "(weighted) total",
+    )
+    weighted = serializers.BooleanField(required=False)
+    total_weight = serializers.IntegerField(
+        required=False, help_text="the weight the totals count (the ballots, unweighted)"
+    )
 
 
 class VerifyInput(ElectionQuery):

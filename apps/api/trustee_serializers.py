@@ -145,6 +145,11 @@ class TrusteeTallyOutput(serializers.Serializer):
     ballots = TallyBallot(many=True, help_text="exactly the ballots the aggregate adds up")
     excluded = serializers.JSONField(help_text="certified ballots the server did not count")
     voted = serializers.IntegerField(help_text="voters on the roll who voted")
+    weights = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="a weighted election's weight roll: voter pseudonym -> weight",
+    )
     report = serializers.JSONField()
     decrypted_by = serializers.ListField(child=serializers.IntegerField())
 

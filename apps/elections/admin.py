@@ -36,9 +36,15 @@ from apps.elections.forms import (
     VoterRollUploadForm,
 )
 from apps.elections.jobs import job_document, start_job
-from apps.elections.models import Candidate, Election, Job, RollEntry
+from apps.elections.models import Candidate, Contest, Election, Job, RollEntry
 from apps.elections.reminders import pending_recipients, schedule_reminder
-from apps.elections.services import add_voters, create_election, open_election, start_closing
+from apps.elections.services import (
+    add_voters,
+    create_election,
+    open_election,
+    set_voter_weight,
+    start_closing,
+)
 from apps.elections.tally import check_tally_can_start
 from apps.lib.admin import ReadOnlyModelAdmin
 from apps.trustees.admin import CeremonyAdminMixin
@@ -102,13 +108,10 @@ RECORD_FIELDS = (
 TIMELINE_FIELDS = ("opened_at", "closed_at", "tallied_at")
 
 
-class CandidateInline(admin.TabularInline):
-    """Candidates change only while the election is a draft whose key ceremony has not
-    started: the ceremony fixes the ballot."""
+class BallotInline(admin.TabularInline):
+    """A part of the ballot: it changes only while the election is a draft whose key
+    ceremony has not started (the ceremony fixes the ballot)."""
 
-    model = Candidate
-    formset = CandidateInlineFormSet
-    fields = ("position", "name")
     extra = 0
 
     def _draft(self, obj: Election | None) -> bool:
@@ -124,6 +127,27 @@ class CandidateInline(admin.TabularInline):
         return self._draft(obj) and super().has_delete_permission(request, obj)
 
 
+class ContestInline(BallotInline):
+    """The election's contests (record format 2), each with its counting rule; none for a
+    single question (its candidates and the election's selection limits)."""
+
+    model = Contest
+    fields = Contest.FIELDS
+
+
+class CandidateInline(BallotInline):
+    model = Candidate
+    formset = CandidateInlineFormSet
+    fields = ("position", "name", "contest")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "contest":  # only this election's contests
+            match = request.resolver_match
+            election_id = (match.kwargs.get("object_id") if match else None) or 0
+            kwargs["queryset"] = Contest.objects.filter(election_id=election_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 def ballot_editable(election: Election | None) -> bool:
     return (
         election is not None and election.state == Election.State.DRAFT and not election.ceremony_id
@@ -135,7 +159,7 @@ class ElectionAdmin(CeremonyAdminMixin, admin.ModelAdmin):
     list_display = ("title", "state_badge", "turnout", "opens_at", "closes_at", "created_at")
     list_filter = ("state",)
     search_fields = ("title",)
-    inlines = (CandidateInline,)
+    inlines = (ContestInline, CandidateInline)
     actions = ("open_elections", "close_elections", "tally_elections", "copy_elections")
     add_form_template = "admin/elections/election/add_form.html"
     # The public key, the raw parameters, aggregate and results JSON are not fields here;
@@ -458,7 +482,9 @@ class ElectionAdmin(CeremonyAdminMixin, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             report = form.roll_report()
             if report.importable and len(report.voters) > IMPORT_IN_BACKGROUND_ROWS:
-                rows = [{"email": v.email, "name": v.name} for v in report.voters]
+                rows = [
+                    {"email": v.email, "name": v.name, "weight": v.weight} for v in report.voters
+                ]
                 try:
                     start_job(Job.Kind.VOTER_IMPORT, election, request.user, rows)
                 except DomainError as exc:
@@ -546,15 +572,29 @@ class VotedFilter(admin.SimpleListFilter):
 
 @admin.register(RollEntry)
 class RollEntryAdmin(ReadOnlyModelAdmin):
-    """Who is on each roll and whether they voted: read-only, and never what they chose."""
+    """Who is on each roll, their weight and whether they voted, never what they chose.
+    Only the weight changes here, while the ballot is editable (a draft whose key ceremony
+    has not started: a weighted election's ceremony commits to its roll's weights)."""
 
-    list_display = ("voter_email", "voter_name", "election", "voted")
+    list_display = ("voter_email", "voter_name", "election", "weight", "voted")
     list_filter = ("election", VotedFilter)
     list_select_related = ("user", "election")
     search_fields = ("user__email", "user__name")
-    fields = ("election", "voter_email", "voter_name", "added_at", "voted")
-    readonly_fields = fields
+    fields = ("election", "voter_email", "voter_name", "weight", "added_at", "voted")
     actions = ("resend_invitations",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = request.user.has_perm("elections.change_election")
+        return allowed and (obj is None or ballot_editable(obj.election))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return tuple(name for name in self.fields if name != "weight")
+
+    def save_model(self, request: HttpRequest, obj: RollEntry, form: Any, change: bool) -> None:
+        try:
+            set_voter_weight(obj, obj.weight)
+        except DomainError as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("elections.change_election")

@@ -2,9 +2,9 @@
 
 The copy is a new election with its own chain id: a draft with no key ceremony, no dates, no
 votes and no results. What it takes from the original is listed here and nowhere else: the
-election's own fields in COPIED_FIELDS, and each kind of per-election data (candidates, the
-roll) by one function in COPIED_RELATIONS. Copying more (contests, counting rules, voter
-weights) is adding it to one of the two. Trustees are not copied: naming them starts the key
+election's own fields in COPIED_FIELDS, and each kind of per-election data (contests with
+their candidates, the roll with its weights) by one function in COPIED_RELATIONS. Copying
+more is adding it to one of the two. Trustees are not copied: naming them starts the key
 ceremony, which fixes the ballot, so the official names them on the copy when it is ready.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from apps.elections.models import Candidate, Election, RollEntry
+from apps.elections.models import Candidate, Contest, Election, RollEntry
 
 log = logging.getLogger("apps.elections")
 
@@ -25,23 +25,39 @@ COPY_SUFFIX = " (copy)"
 COPIED_FIELDS = ("description", "min_selections", "max_selections", "threshold")
 
 
-def _candidates(source: Election, copy: Election) -> None:
+def _contests_and_candidates(source: Election, copy: Election) -> None:
+    """The contests with their rules, and the candidates each in the copy of its contest."""
+    copied = {
+        contest.pk: Contest.objects.create(
+            election=copy, **{name: getattr(contest, name) for name in Contest.FIELDS}
+        )
+        for contest in source.contests.order_by("position")
+    }
     Candidate.objects.bulk_create(
-        Candidate(election=copy, name=candidate.name, position=candidate.position)
+        Candidate(
+            election=copy,
+            contest=copied.get(candidate.contest_id) if candidate.contest_id else None,
+            name=candidate.name,
+            position=candidate.position,
+        )
         for candidate in source.candidates.order_by("position")
     )
 
 
 def _roll(source: Election, copy: Election) -> None:
-    """The same voters, none of their votes (nor their reminders)."""
-    user_ids = source.roll.order_by("pk").values_list("user_id", flat=True)
+    """The same voters with their weights, none of their votes (nor their reminders)."""
+    entries = source.roll.order_by("pk").values_list("user_id", "weight")
     RollEntry.objects.bulk_create(
-        (RollEntry(election=copy, user_id=user_id) for user_id in user_ids), batch_size=1000
+        (RollEntry(election=copy, user_id=user_id, weight=weight) for user_id, weight in entries),
+        batch_size=1000,
     )
 
 
 # The per-election data a copy takes, each by one function (source, copy).
-COPIED_RELATIONS: tuple[Callable[[Election, Election], None], ...] = (_candidates, _roll)
+COPIED_RELATIONS: tuple[Callable[[Election, Election], None], ...] = (
+    _contests_and_candidates,
+    _roll,
+)
 
 
 def copy_title(title: str) -> str:

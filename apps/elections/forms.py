@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from apps.accounts.models import User
 from apps.elections.errors import InvalidInput
 from apps.elections.services import VoterRow, check_schedule
+from evcrypto.contests import MAX_WEIGHT
 
 # ---------------------------------------------------------------------- creating an election
 
@@ -67,18 +68,22 @@ class ElectionCreationForm(forms.Form):
 
 
 class CandidateInlineFormSet(forms.BaseInlineFormSet):
-    """A draft's candidates: every name distinct, as create_election requires."""
+    """A draft's candidates: every name distinct within its contest, as create_election
+    and create_contest_election require, and each in a contest of this election."""
 
     def clean(self) -> None:
         super().clean()
-        seen: set[str] = set()
+        seen: set[tuple[object, str]] = set()
         for form in self.forms:
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
+            contest = form.cleaned_data.get("contest")
+            if contest is not None and contest.election_id != self.instance.pk:
+                raise ValidationError("A candidate's contest must be one of this election's.")
             name = form.cleaned_data.get("name", "").strip().casefold()
-            if name in seen:
-                raise ValidationError("Every candidate needs a distinct name.")
-            seen.add(name)
+            if (contest, name) in seen:
+                raise ValidationError("Every candidate of a contest needs a distinct name.")
+            seen.add((contest, name))
 
 
 class ReminderForm(forms.Form):
@@ -98,7 +103,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 # No password column: officials never choose voters' passwords; new voters are invited to set
 # their own (apps.accounts.invitations).
-COLUMNS = ("email", "name")
+COLUMNS = ("email", "name", "weight")
 
 
 @dataclass
@@ -146,7 +151,7 @@ def _header_problem(header: list[str]) -> str:
         return "no password column, please: each new voter is invited by e-mail to set their own"
     unknown = [column for column in header if column not in COLUMNS]
     if unknown:
-        return f"unknown column {unknown[0]!r}: the columns are email and name"
+        return f"unknown column {unknown[0]!r}: the columns are email, name and weight"
     if len(set(header)) != len(header):
         return "the header names a column twice"
     return ""
@@ -169,12 +174,19 @@ def _check_row(line: int, cells: list[str], header: list[str]) -> tuple[RowRepor
             report.problems.append("not a valid e-mail address")
     if len(report.name) > _field_limit("name"):
         report.problems.append(f"name longer than {_field_limit('name')} characters")
-    return report, VoterRow(email, report.name)
+    weight = values.get("weight", "")
+    if weight and (
+        not (weight.isascii() and weight.isdigit()) or not 1 <= int(weight) <= MAX_WEIGHT
+    ):
+        report.problems.append(f"weight must be a whole number from 1 to {MAX_WEIGHT}")
+        weight = ""
+    return report, VoterRow(email, report.name, int(weight) if weight else None)
 
 
 def check_voter_roll(text: str) -> RollReport:
-    """Check every row of a voter roll CSV (header email,name; name optional) and return the
-    per-row report, with the rows to import when all are good."""
+    """Check every row of a voter roll CSV (header email,name[,weight]; name optional; weight
+    1 for a new voter when left out, unchanged for one on the roll) and return the per-row
+    report, with the rows to import when all are good."""
     report = RollReport()
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     first_line: dict[str, int] = {}
@@ -210,7 +222,10 @@ def check_voter_roll(text: str) -> RollReport:
 class VoterRollUploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8, header line email,name (name may be left out).",
+        help_text=(
+            "UTF-8, header line email,name (name may be left out); an optional weight column "
+            "gives each voter's weight (1 for a new voter when empty)."
+        ),
     )
 
     def clean_file(self) -> Any:

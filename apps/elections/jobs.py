@@ -196,7 +196,7 @@ def _tally(job: Job, progress: JobProgress) -> dict[str, Any]:
 def _voter_import(job: Job, progress: JobProgress) -> dict[str, Any]:
     from apps.elections.services import VoterRow, add_voters
 
-    rows = [VoterRow(r["email"], r.get("name", "")) for r in job.arguments or []]
+    rows = [VoterRow(r["email"], r.get("name", ""), r.get("weight")) for r in job.arguments or []]
     report = add_voters(job.election, rows, progress)
     return {
         "added": report.added,

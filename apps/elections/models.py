@@ -7,7 +7,10 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from evcrypto.contests import MAX_WEIGHT
 
 
 def new_chain_election_id() -> str:
@@ -77,8 +80,81 @@ class Election(models.Model):
             raise ValidationError({"closes_at": exc.detail}) from exc
 
 
+class Contest(models.Model):
+    """One question of an election of several (record format 2, evcrypto.contests): its
+    options are the candidates that name it, and its counting rule is `kind` with the fields
+    that kind uses. An election with no contests is one question (format 1): its candidates
+    and the election's own min/max selections."""
+
+    class Kind(models.TextChoices):
+        CHOOSE = "choose"  # min_selections..max_selections options, each chosen or not
+        SCORE = "score"  # 0..max_score on each option
+        CUMULATIVE = "cumulative"  # 0..points in all, at most max_per_option on one option
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="contests")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHOOSE)
+    min_selections = models.PositiveSmallIntegerField(default=1)
+    max_selections = models.PositiveSmallIntegerField(default=1)
+    max_score = models.PositiveSmallIntegerField(default=5, help_text="Score rule: S, 1 to 10.")
+    points = models.PositiveSmallIntegerField(
+        default=10, help_text="Cumulative rule: K, the points a voter shares out, 1 to 100."
+    )
+    max_per_option = models.PositiveSmallIntegerField(
+        default=10, help_text="Cumulative rule: the most points on one option, 1 to K."
+    )
+
+    # What makes the contest, besides its election and options: copied, shown, edited.
+    FIELDS = (
+        "position",
+        "title",
+        "kind",
+        "min_selections",
+        "max_selections",
+        "max_score",
+        "points",
+        "max_per_option",
+    )
+
+    class Meta:
+        ordering = ["election", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["election", "position"], name="one_contest_per_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        """The admin's check: the rule's fields within evcrypto's bounds (the options are
+        checked when the key ceremony fixes the ballot)."""
+        from apps.elections.services import contest_rule
+        from evcrypto import CryptoError
+
+        try:
+            contest_rule(self)
+        except CryptoError as exc:
+            fields: dict[str, str] = {
+                self.Kind.SCORE: "max_score",
+                self.Kind.CUMULATIVE: "max_per_option" if "max_per" in str(exc) else "points",
+            }
+            raise ValidationError({fields.get(str(self.kind), "max_selections"): str(exc)}) from exc
+
+    @property
+    def contest_id(self) -> str:
+        """The contest's id in the election's parameters and record."""
+        return f"c{self.position + 1}"
+
+
 class Candidate(models.Model):
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="candidates")
+    # The contest this candidate is an option of; none in a single-question election.
+    contest = models.ForeignKey(
+        Contest, on_delete=models.CASCADE, null=True, blank=True, related_name="options"
+    )
     name = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField()
 
@@ -102,6 +178,11 @@ class RollEntry(models.Model):
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="roll")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rolls"
+    )
+    # What this voter's ballot counts for (record format 2); every voter weighs 1 unless set.
+    # A weighted election commits to its roll's weights when the key ceremony starts.
+    weight = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_WEIGHT)]
     )
     added_at = models.DateTimeField(auto_now_add=True)
     voted_at = models.DateTimeField(null=True, blank=True)

@@ -9,11 +9,13 @@ from typing import Any
 
 from apps.elections.errors import WrongState
 from apps.elections.models import Election
+from apps.elections.services import ballot_options
 from evcrypto import (
     Aggregate,
     CryptoError,
     DecryptedTally,
     ElectionKey,
+    ElectionParameters,
     PartialDecryption,
     verify_decryption,
 )
@@ -30,7 +32,7 @@ def tally_of(election: Election) -> dict[str, Any]:
 def published_results(election: Election) -> dict[str, Any]:
     """Results rows, the proof and a verification summary; the election must be tallied."""
     published = tally_of(election)
-    candidates = election.candidates.order_by("position")
+    candidates = ballot_options(election)
     rows = [
         {"candidate_id": c.pk, "name": c.name, "votes": count}
         for c, count in zip(candidates, published["counts"], strict=True)
@@ -55,7 +57,10 @@ def published_results(election: Election) -> dict[str, Any]:
         "trustees": [p["trustee"] for p in published["decryption"]["partial_decryptions"]],
         "threshold": ElectionKey.from_dict(election.public_key).threshold,
     }
-    return {"results": rows, "proof": proof, "verification": verification}
+    shown: dict[str, Any] = {"results": rows, "proof": proof, "verification": verification}
+    if "contests" in published:
+        shown |= {key: published[key] for key in ("contests", "weighted", "total_weight")}
+    return shown
 
 
 def decryption_verdict(election: Election) -> str:
@@ -70,7 +75,8 @@ def decryption_verdict(election: Election) -> str:
         )
         tally = DecryptedTally(tuple(published["counts"]), partials)
         aggregate = Aggregate.from_dict(group, published["aggregate"])
-        verify_decryption(election_key, aggregate, tally, election.election_hash)
+        maxima = ElectionParameters.from_dict(election.parameters).value_maxima
+        verify_decryption(election_key, aggregate, tally, election.election_hash, maxima)
     except CryptoError as exc:
         return f"invalid: {exc}"
     return "valid"

@@ -15,6 +15,7 @@ No election secret is on this server at any step.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -40,6 +41,7 @@ from apps.elections.progress import (
     WAITING,
     Progress,
 )
+from apps.elections.services import ballot_questions, weight_roll
 from apps.network.genesis import network_genesis
 from apps.trustees.models import DecryptionShare, Trustee
 from apps.votes.models import Vote
@@ -98,6 +100,7 @@ def begin_tally(election: Election, progress: Progress = NO_PROGRESS) -> Electio
             election_key.public_key,
             [(b.payload.encode(), b.voter_pseudonym) for b in counted],
             on_progress=progress.advance,
+            weights=weight_roll(election) if parameters.weighted else None,
         )
     except CryptoError as exc:
         raise DomainError(f"a ballot on chain does not verify: {exc}") from exc
@@ -286,17 +289,20 @@ def _waiting_for(election: Election, shares: list[DecryptionShare]) -> str:
 def _combined(election: Election, shares: list[DecryptionShare]) -> dict[str, Any]:
     election_key = ElectionKey.from_dict(election.public_key)
     group = election_key.group
-    encrypted = Aggregate.from_dict(group, election.aggregate)
     try:
+        parameters = ElectionParameters.from_dict(election.parameters)
+        encrypted = Aggregate.from_dict(group, election.aggregate)
         partials = [
             PartialDecryption.from_dict(group, s.partial_decryption, "partial decryption")
             for s in shares
         ]
-        tally = combine_decryption(election_key, encrypted, partials, election.election_hash)
+        tally = combine_decryption(
+            election_key, encrypted, partials, election.election_hash, parameters.value_maxima
+        )
     except CryptoError as exc:
         raise DomainError(f"the partial decryptions do not combine: {exc}") from exc
     report = election.tally_report or {}
-    return {
+    results: dict[str, Any] = {
         "counts": list(tally.counts),
         "ballots": encrypted.ballot_count,
         "aggregate": election.aggregate,
@@ -305,4 +311,39 @@ def _combined(election: Election, shares: list[DecryptionShare]) -> dict[str, An
             "partial_decryptions": [p.to_dict() for p in tally.partial_decryptions],
         },
         "report": report,
+    }
+    if parameters.contests:
+        results |= contest_results(election, parameters, encrypted, tally.counts)
+    return results
+
+
+def contest_results(
+    election: Election,
+    parameters: ElectionParameters,
+    encrypted: Aggregate,
+    counts: Sequence[int],
+) -> dict[str, Any]:
+    """A format-2 tally's results per contest: each option's (weighted) total, in ballot
+    order, with the contest's rule; and the weight the totals count."""
+    questions = ballot_questions(election)
+    contests = []
+    start = 0
+    for contest, (_, candidates) in zip(parameters.contests, questions, strict=True):
+        totals = counts[start : start + len(contest.options)]
+        start += len(contest.options)
+        contests.append(
+            {
+                "id": contest.contest_id,
+                "title": contest.title,
+                "rule": contest.rule.to_dict(),
+                "options": [
+                    {"candidate_id": c.pk, "name": name, "total": total}
+                    for c, name, total in zip(candidates, contest.options, totals, strict=True)
+                ],
+            }
+        )
+    return {
+        "contests": contests,
+        "weighted": parameters.weighted,
+        "total_weight": encrypted.counted_weight,
     }

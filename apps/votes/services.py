@@ -3,12 +3,11 @@ commit together; a unique constraint (not a read-then-write) keeps it to one per
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,18 +21,25 @@ from apps.elections.errors import (
     NotOnRoll,
 )
 from apps.elections.models import Candidate, Election, RollEntry
-from apps.elections.services import ballot_rules, is_accepting_votes
+from apps.elections.services import (
+    ballot_options,
+    ballot_questions,
+    ballot_rules,
+    is_accepting_votes,
+    pseudonym_of,
+)
 from apps.network.metrics import VOTES_ACCEPTED
 from apps.votes.models import SpoiledBallot, Vote
 from evcrypto import (
     CryptoError,
     ElectionKey,
     ElectionPublicKey,
-    ballot_from_json,
     ballot_to_json,
     ballot_tracker,
     decode_revealed,
     encrypt_ballot,
+    encrypt_contest_ballot,
+    parse_ballot,
     verify_ballot,
     verify_spoiled_ballot,
 )
@@ -44,8 +50,7 @@ log = logging.getLogger("apps.votes")
 
 def voter_pseudonym(election: Election, user: User) -> str:
     """The voter's on-chain identity: a keyed hash, never the e-mail or user id."""
-    message = f"{election.chain_election_id}:{user.pk}".encode()
-    return hmac.new(settings.PSEUDONYM_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return pseudonym_of(election, user.pk)
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ def ballot_parameters(election: Election, voter: User | None) -> BallotParameter
         public_key=ElectionKey.from_dict(election.public_key).public_key,
         election_hash=election.election_hash,
         voter_pseudonym=voter_pseudonym(election, voter) if voter is not None else None,
-        candidates=list(election.candidates.order_by("position")),
+        candidates=ballot_options(election),
         min_selections=election.min_selections,
         max_selections=election.max_selections,
     )
@@ -94,7 +99,7 @@ def cast_ballot(election: Election, user: User, ballot_json: bytes) -> Vote:
     pseudonym = voter_pseudonym(election, user)
     rules = ballot_rules(election)
     try:
-        ballot = ballot_from_json(ballot_json, rules.public_key.group)
+        ballot = parse_ballot(ballot_json, rules.public_key.group)
         verify_ballot(rules.parameters, rules.public_key, pseudonym, ballot)
     except CryptoError as exc:
         raise InvalidBallot(f"ballot rejected: {exc}") from exc
@@ -107,21 +112,72 @@ def cast_ballot(election: Election, user: User, ballot_json: bytes) -> Vote:
 
 
 def cast_choice(election: Election, user: User, candidate_ids: list[int]) -> Vote:
-    """The convenience path: the server encrypts the choice and forgets it at once."""
+    """The convenience path: the server encrypts the choice and forgets it at once. In an
+    election of contests every contest must be `choose` (each chosen candidate counts 1);
+    one with scores or points takes per-contest values (cast_values)."""
     entry = _checked_roll_entry(election, user)
-    positions = dict(Candidate.objects.filter(election=election).values_list("id", "position"))
+    options = ballot_options(election)
+    known = {c.pk for c in options}
     if (
         not candidate_ids
-        or any(c not in positions for c in candidate_ids)
+        or any(c not in known for c in candidate_ids)
         or len(set(candidate_ids)) != len(candidate_ids)
     ):
         raise InvalidInput("candidate_id does not name a candidate of this election")
-    chosen = {positions[c] for c in candidate_ids}
-    choices = [1 if position in chosen else 0 for position in range(len(positions))]
-    pseudonym = voter_pseudonym(election, user)
     rules = ballot_rules(election)
+    if rules.parameters.contests:
+        if any(c.rule.kind != "choose" for c in rules.parameters.contests):
+            raise InvalidInput(
+                "this election has contests of scores or points: give a value for each "
+                "option of each contest"
+            )
+        chosen = set(candidate_ids)
+        values = {
+            contest.contest_id if contest else "c1": [int(c.pk in chosen) for c in candidates]
+            for contest, candidates in ballot_questions(election)
+        }
+        return _cast_contest_values(election, user, entry, values)
+    choices = [1 if c.pk in candidate_ids else 0 for c in options]
+    return _encrypt_and_record(election, user, entry, encrypt_ballot, choices)
+
+
+def cast_values(election: Election, user: User, values: Mapping[str, Sequence[int]]) -> Vote:
+    """The convenience path of an election of contests (record format 2): contest id -> one
+    value per option (0/1 for `choose`, points for `score` and `cumulative`), encrypted by
+    the server and forgotten at once. InvalidInput naming the contest at fault."""
+    entry = _checked_roll_entry(election, user)
+    return _cast_contest_values(election, user, entry, values)
+
+
+def _cast_contest_values(
+    election: Election, user: User, entry: RollEntry, values: Mapping[str, Sequence[int]]
+) -> Vote:
+    rules = ballot_rules(election)
+    contests = rules.parameters.contests
+    if not contests:
+        raise InvalidInput("this election is one question: choose its candidates instead")
+    if not isinstance(values, Mapping) or set(values) != {c.contest_id for c in contests}:
+        raise InvalidInput(
+            "values: give one list of values for each contest, by id: "
+            + ", ".join(c.contest_id for c in contests)
+        )
+    rows = []
+    for contest in contests:
+        try:
+            rows.append(contest.check_values(list(values[contest.contest_id])))
+        except (CryptoError, TypeError) as exc:
+            raise InvalidInput(f"values[{contest.contest_id}]: {exc}") from exc
+    return _encrypt_and_record(election, user, entry, encrypt_contest_ballot, rows)
+
+
+def _encrypt_and_record(
+    election: Election, user: User, entry: RollEntry, encrypt: Any, choices: object
+) -> Vote:
+    """Encrypt the voter's choice on the server (either format's `encrypt`) and record it."""
+    rules = ballot_rules(election)
+    pseudonym = voter_pseudonym(election, user)
     try:
-        ballot = encrypt_ballot(rules.parameters, rules.public_key, pseudonym, choices)
+        ballot = encrypt(rules.parameters, rules.public_key, pseudonym, choices)
     except CryptoError as exc:
         raise InvalidBallot(f"choice cannot be cast: {exc}") from exc
     return _record(entry, pseudonym, ballot_to_json(ballot).decode(), ballot_tracker(ballot))
@@ -143,7 +199,7 @@ def spoil_ballot(
     rules = ballot_rules(election)
     group = rules.public_key.group
     try:
-        ballot = ballot_from_json(ballot_json, group)
+        ballot = parse_ballot(ballot_json, group)
     except CryptoError as exc:
         raise InvalidBallot(f"ballot rejected: {exc}") from exc
     try:
@@ -175,13 +231,16 @@ def spoil_ballot(
 
 def spoiled_choice(spoiled: SpoiledBallot) -> list[Candidate]:
     """The candidates a stored spoiled ballot encrypts, decoded afresh from its ballot and
-    revealed randomness (not read from its claimed choice)."""
+    revealed randomness (not read from its claimed choice); in an election of contests,
+    those given a value other than 0."""
     rules = ballot_rules(spoiled.election)
     group = rules.public_key.group
-    ballot = ballot_from_json(spoiled.ballot, group)
+    ballot = parse_ballot(spoiled.ballot, group)
     randomness = [group.scalar_from_hex(r, "randomness") for r in spoiled.randomness]
-    decoded = decode_revealed(rules.public_key, ballot, randomness)
-    candidates = list(spoiled.election.candidates.order_by("position"))
+    decoded = decode_revealed(
+        rules.public_key, ballot, randomness, maxima=rules.parameters.value_maxima
+    )
+    candidates = ballot_options(spoiled.election)
     return [c for c, chosen in zip(candidates, decoded, strict=True) if chosen]
 
 

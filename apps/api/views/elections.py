@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -28,7 +28,7 @@ from apps.api.trustee_serializers import CeremonyOutput, ReplaceTrusteeInput, Tr
 from apps.api.views.jobs import accepted
 from apps.elections.access import visible_election, visible_elections
 from apps.elections.jobs import start_job, unfinished_job
-from apps.elections.models import Election, Job
+from apps.elections.models import Candidate, Election, Job
 from apps.elections.services import (
     VoterRow,
     add_voters,
@@ -45,6 +45,11 @@ from apps.trustees.services import (
     replace_trustee,
     restart_ceremony,
     start_ceremony,
+)
+
+# An election's candidates with the contest of each, as ElectionOutput shows them.
+CANDIDATES_WITH_CONTESTS = Prefetch(
+    "candidates", queryset=Candidate.objects.select_related("contest")
 )
 
 
@@ -77,10 +82,14 @@ class ElectionViewSet(viewsets.GenericViewSet):
         return [IsOfficial()] if official_only else [IsAuthenticated()]
 
     def get_queryset(self) -> QuerySet[Election]:
-        return visible_elections(signed_in(self.request.user)).prefetch_related("candidates")
+        return visible_elections(signed_in(self.request.user)).prefetch_related(
+            CANDIDATES_WITH_CONTESTS
+        )
 
     def get_object(self) -> Election:
-        return visible_election(signed_in(self.request.user), int(self.kwargs["pk"]))
+        election = visible_election(signed_in(self.request.user), int(self.kwargs["pk"]))
+        prefetch_related_objects([election], CANDIDATES_WITH_CONTESTS)
+        return election
 
     def list(self, request: Request) -> Response:
         return Response(ElectionOutput(self.get_queryset(), many=True).data)

@@ -27,6 +27,7 @@ from apps.api.trustee_serializers import (
 )
 from apps.elections.errors import InvalidInput, NotFound, NotTrustee, WrongState
 from apps.elections.models import Election
+from apps.elections.services import weight_roll, weights_fixed
 from apps.elections.tally import accept_partial_decryption
 from apps.trustees.ceremony import ceremony_document, ceremony_election, ceremony_status
 from apps.trustees.models import DecryptionShare, Trustee
@@ -144,8 +145,12 @@ def tally(request: Request, trustee: Trustee, data: dict[str, Any]) -> Response:
         raise WrongState(f"the tally has not started (the election is {election.state})")
     report = election.tally_report or {}
     ballots = Vote.objects.filter(election=election).order_by("block_height", "id")
+    # A weighted election's aggregate counts each ballot its voter's weight: the trustee
+    # checks this roll against the weights_hash its parameters commit to.
+    weights = {"weights": weight_roll(election)} if weights_fixed(election) else {}
     return Response(
-        {
+        weights
+        | {
             "election": ceremony_election(election, ceremony_status(election)),
             "election_key": election.public_key,
             "aggregate": election.aggregate,

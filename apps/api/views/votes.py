@@ -48,6 +48,7 @@ from apps.votes.services import (
     ballot_parameters,
     cast_ballot,
     cast_choice,
+    cast_values,
     spoil_ballot,
     spoiled_choice,
     voter_pseudonym,
@@ -74,6 +75,9 @@ def public_keys(request: Request, election: Election, data: dict[str, Any]) -> R
         "min_selections": ballot.min_selections,
         "max_selections": ballot.max_selections,
     }
+    parameters = election.parameters or {}
+    if "contests" in parameters:
+        body |= {"contests": parameters["contests"], "weighted": parameters["weighted"]}
     return Response(PublicKeysOutput(body).data)
 
 
@@ -109,11 +113,14 @@ def history(request: Request) -> Response:
 @election_from(SubmitInput, source="body")
 def submit(request: Request, election: Election, data: dict[str, Any]) -> Response:
     """Either a client-made ballot (`encrypted_vote`) or a choice the server encrypts at once
-    and never stores (`candidate_id`, or `candidate_ids` where more than one may be chosen)."""
+    and never stores (`candidate_id`, or `candidate_ids` where more than one may be chosen;
+    `values`, contest id -> one value per option, in an election of contests)."""
     if "encrypted_vote" in data:
         vote = cast_ballot(
             election, signed_in(request.user), _decoded_ballot(data["encrypted_vote"])
         )
+    elif "values" in data:
+        vote = cast_values(election, signed_in(request.user), data["values"])
     else:
         chosen = data.get("candidate_ids") or [data["candidate_id"]]
         vote = cast_choice(election, signed_in(request.user), chosen)

@@ -27,6 +27,10 @@ OFFICIAL_PERMISSIONS = [
     "change_candidate",
     "delete_candidate",
     "view_candidate",
+    "add_contest",
+    "change_contest",
+    "delete_contest",
+    "view_contest",
     "view_rollentry",
     "view_validatorhealth",
     "view_fallbackblock",
@@ -34,6 +38,7 @@ OFFICIAL_PERMISSIONS = [
 OBSERVER_PERMISSIONS = [
     "view_election",
     "view_candidate",
+    "view_contest",
     "view_rollentry",
     "view_validatorhealth",
     "view_fallbackblock",

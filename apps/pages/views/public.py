@@ -20,14 +20,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from apps.elections.models import Election
+from apps.elections.record import election_record as record_of
 
 # The API computes published results and their verification; the pages show the same.
-from apps.elections.results import published_results, tally_of
+from apps.elections.results import published_results
 from apps.network.genesis import network_genesis
 from apps.pages.access import election_page
 from apps.pages.chart import bar_chart
 from apps.votes.models import SpoiledBallot, Vote
-from evcrypto import ElectionKey
 from validators.core.blocks import genesis_hash
 
 log = logging.getLogger("apps.pages")
@@ -61,7 +61,7 @@ def election_record(request: HttpRequest, election: Election) -> HttpResponse:
     body: bytes | None = cache.get(key)
     if body is None:
         body = json.dumps(
-            _record(election), ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder
+            record_of(election), ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder
         ).encode()
         cache.set(key, body, RECORD_CACHE_SECONDS)
     response = HttpResponse(body, content_type="application/json")
@@ -72,47 +72,8 @@ def election_record(request: HttpRequest, election: Election) -> HttpResponse:
 RECORD_CACHE_SECONDS = 24 * 3600
 
 
-def _record(election: Election) -> dict[str, Any]:
-    published = tally_of(election)
-    ballots = Vote.objects.filter(
-        election=election, status__in=[Vote.Status.CONFIRMED, Vote.Status.FALLBACK]
-    ).order_by("block_height", "id")
-    candidates = list(election.candidates.order_by("position").values_list("name", flat=True))
-    return {
-        "parameters.json": election.parameters,
-        "trustees.json": election.public_key,
-        "public_key.json": ElectionKey.from_dict(election.public_key).public_key.to_dict(),
-        "ballots.json": {
-            "ballots": [{"tracker": v.tracker, "ballot": _json(v.ballot)} for v in ballots]
-        },
-        "spoiled.json": {"spoiled": [_spoiled_entry(s) for s in _spoiled(election)]},
-        "aggregate.json": published["aggregate"],
-        "decryption.json": {"partial_decryptions": published["decryption"]["partial_decryptions"]},
-        "results.json": {
-            "results": [
-                {"candidate": name, "votes": count}
-                for name, count in zip(candidates, published["counts"], strict=True)
-            ]
-        },
-    }
-
-
-def _json(text: str) -> Any:
-    return json.loads(text)
-
-
 def _spoiled(election: Election) -> Any:
     return SpoiledBallot.objects.filter(election=election).order_by("id")
-
-
-def _spoiled_entry(spoiled: SpoiledBallot) -> dict[str, Any]:
-    """A spoiled ballot as the record publishes it (evcrypto.spoil.SpoiledBallot.to_dict)."""
-    return {
-        "tracker": spoiled.tracker,
-        "ballot": _json(spoiled.ballot),
-        "choice": spoiled.choice,
-        "randomness": spoiled.randomness,
-    }
 
 
 @require_GET

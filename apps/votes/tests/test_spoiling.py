@@ -12,10 +12,10 @@ import pytest
 from apps.accounts.models import User
 from apps.elections.errors import AlreadyVoted, ElectionNotOpen, InvalidBallot, NotOnRoll
 from apps.elections.models import Election
+from apps.elections.record import election_record
 from apps.elections.results import tally_of
 from apps.elections.services import close_election
 from apps.elections.tests.chain import confirm_on_chain, tally_with_trustees
-from apps.pages.views import public
 from apps.votes.models import SpoiledBallot, Vote
 from apps.votes.services import (
     cast_ballot,
@@ -149,7 +149,7 @@ def test_the_record_publishes_the_spoiled_ballots_and_verifies(
     spoiled = spoil(election, alice, revealed(election, alice, [0, 0, 1]))
     cast_ballot(election, alice, ballot_to_json(revealed(election, alice, [1, 0, 0]).ballot))
     confirm_on_chain(validators, election)
-    record = public._record(tally_with_trustees(election, trustee_keys, who=(1, 3)))
+    record = election_record(tally_with_trustees(election, trustee_keys, who=(1, 3)))
     entries = record["spoiled.json"]["spoiled"]
     assert [(e["tracker"], e["choice"]) for e in entries] == [(spoiled.tracker, [0, 0, 1])]
     bundle = tmp_path / "record.json"

@@ -1,0 +1,111 @@
+"""The API and elections of contests: an election lists its contests (a single question's
+answer is as before), voters take an optional weight, and a weighted tally hands trustees
+the committed weight roll."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.accounts.models import User
+from apps.api.tests.conftest import api_as, assert_error
+from apps.conftest import TRUSTEES
+from apps.elections.models import Election
+from apps.elections.services import (
+    close_election,
+    create_contest_election,
+    weight_roll,
+)
+from apps.elections.tally import begin_tally
+from apps.elections.tests.chain import confirm_on_chain
+from apps.elections.tests.test_contests import CONTESTS, ballot_values, opened_agm
+from apps.network.genesis import network_genesis
+from apps.votes.models import Vote
+from apps.votes.services import cast_values
+from tests.standin_validators import StandInNetwork
+from trustee import TrusteeError
+from trustee.decrypt import check_tally
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_election_of_contests_lists_them_and_a_single_question_does_not(
+    official: User, draft_election: Election
+) -> None:
+    election = create_contest_election("Annual meeting", CONTESTS)
+    body = api_as(official).get(f"/api/elections/{election.pk}/").json()
+    contests = body["contests"]
+    assert [(c["id"], c["title"], c["kind"]) for c in contests] == [
+        ("c1", "Board", "choose"),
+        ("c2", "Rate the proposals", "score"),
+        ("c3", "Budget", "cumulative"),
+    ]
+    assert contests[2]["points"] == 10 and contests[2]["max_per_option"] == 6
+    names = {c["id"]: c["name"] for c in body["candidates"]}
+    assert [names[i] for i in contests[1]["candidate_ids"]] == ["Library", "Garden"]
+    single = api_as(official).get(f"/api/elections/{draft_election.pk}/").json()
+    assert "contests" not in single and len(single["candidates"]) == 3
+
+
+def test_voters_take_an_optional_weight_and_a_bad_one_is_a_400(
+    official: User, draft_election: Election
+) -> None:
+    url = f"/api/elections/{draft_election.pk}/voters/"
+    rows = [{"email": "dave@example.org", "weight": 3}, {"email": "erin@example.org"}]
+    assert api_as(official).post(url, rows, format="json").status_code == 200
+    weights = dict(draft_election.roll.values_list("user__email", "weight"))
+    assert weights["dave@example.org"] == 3 and weights["erin@example.org"] == 1
+    for weight in (0, 1_000_001, "2"):
+        bad = [{"email": "fay@example.org", "weight": weight}]
+        assert_error(api_as(official).post(url, bad, format="json"), 400, "invalid")
+    assert not User.objects.filter(email="fay@example.org").exists()
+
+
+def test_a_trustee_gets_the_weight_roll_with_a_weighted_tally(
+    validators: StandInNetwork,
+) -> None:
+    election, users = opened_agm(voters=4)
+    cast_values(election, users[1], ballot_values(1))
+    confirm_on_chain(validators, election)
+    begin_tally(close_election(election))
+    trustee = api_as(User.objects.get(email=TRUSTEES[0]))
+    body = trustee.get(f"/api/trustee/elections/{election.pk}/tally").json()
+    assert body["weights"] == weight_roll(election)
+    assert sorted(body["weights"].values()) == [1, 1, 3, 7]
+    # The trustee command adds the certified ballots up itself with that roll, and refuses
+    # any other roll than the one the parameters commit to.
+    checked = check_tally(body, network_genesis(), frozenset())
+    assert checked.aggregate.to_dict() == body["aggregate"]
+    assert checked.aggregate.total_weight == 7
+    heavier = body | {"weights": {voter: 2 for voter in body["weights"]}}
+    with pytest.raises(TrusteeError, match="not the weight roll the parameters commit to"):
+        check_tally(heavier, network_genesis(), frozenset())
+    with pytest.raises(TrusteeError, match="needs its weight roll"):
+        check_tally(
+            {k: v for k, v in body.items() if k != "weights"}, network_genesis(), frozenset()
+        )
+
+
+def test_a_voter_reads_the_contests_and_casts_values_for_the_server_to_encrypt(
+    official: User,
+) -> None:
+    election, users = opened_agm(voters=2)
+    voter = api_as(users[0])
+    keys = voter.get("/api/votes/public-keys", {"election_id": election.pk}).json()
+    assert [c["id"] for c in keys["contests"]] == ["c1", "c2", "c3"] and keys["weighted"]
+    assert keys["contests"][1]["rule"] == {"kind": "score", "max_score": 5}
+    submit = "/api/votes/submit"
+    bad = {"c1": [1, 1, 1], "c2": [0, 0], "c3": [0, 0, 0]}
+    body = assert_error(
+        voter.post(submit, {"election_id": election.pk, "values": bad}, format="json"),
+        422,
+        "invalid_input",
+    )
+    assert "values[c1]" in body["detail"]
+    assert not Vote.objects.filter(election=election).exists()
+    good = {"election_id": election.pk, "values": ballot_values(0)}
+    response = voter.post(submit, good, format="json")
+    assert response.status_code == 201, response.content
+    vote = Vote.objects.get(election=election)
+    assert response.json()["tracker"] == vote.tracker and '"contests"' in vote.ballot
+    both = good | {"candidate_id": election.candidates.first().pk}  # type: ignore[union-attr]
+    assert_error(api_as(users[1]).post(submit, both, format="json"), 400, "invalid")
