@@ -56,6 +56,9 @@ from validators.core.rules import (
 )
 
 FUTURE_BUFFER_LIMIT = 512
+# The last commit's latency lengthens round 0 of the next height only for a block of at least
+# this many transactions (docs/consensus.md, "Timeouts").
+LOAD_SLACK_MIN_TXS = 200
 
 
 class Application(Protocol):
@@ -134,6 +137,9 @@ class ConsensusNode:
         self._last_broadcast_ms = now_ms
         self._last_fetch_ms: int | None = None  # None until the first fetch
         self._last_heard = ""  # the validator whose valid message came in last
+        self._helped_ms: dict[
+            str, int
+        ] = {}  # validator -> when it was last sent the head's certificate
         self._load_slack_ms = 0
         self.state = HeightState(head.height + 1, entered_ms=now_ms)
         self.state.round_started_ms = self._round0_target(now_ms)
@@ -298,7 +304,7 @@ class ConsensusNode:
         if refused:
             return refused
         if message.height <= self.head.height:
-            return self._on_stale(message)
+            return self._on_stale(message) + self._help_behind(now_ms, message)
         if message.height > self.state.height or self._resume_needed:
             return self._on_future(now_ms, message)
         caught = self._equivocation_caught(message)
@@ -331,6 +337,20 @@ class ConsensusNode:
             return []
         self.head_certificate = certificate
         return [UpdateCertificate(self.head.height, certificate)]
+
+    def _help_behind(self, now_ms: int, message: Message) -> list[Action]:
+        """A validator still working on our head's height (its message says so) may have
+        missed the COMMITs that made it final: once we move on, our own messages for that
+        height are no longer re-sent. Give it the head's certificate, at most once an
+        interval, so it commits now instead of when its round runs out and it catches up."""
+        sender = message.validator
+        if message.height != self.head.height or sender == self.node_id:
+            return []
+        last = self._helped_ms.get(sender)
+        if last is not None and now_ms - last < self.config.interval_ms:
+            return []
+        self._helped_ms[sender] = now_ms
+        return [Send(vote, to=sender) for vote in self.head_certificate if vote.validator != sender]
 
     def _on_future(self, now_ms: int, message: Message) -> list[Action]:
         if message.height <= self.state.height + 1 and len(self._future) < FUTURE_BUFFER_LIMIT:
@@ -576,7 +596,12 @@ class ConsensusNode:
         # to two intervals): under load a proposal takes longer to arrive and check, and a
         # round change then costs more than waiting. An idle network commits in a fraction of
         # an interval, so the crash bounds barely move.
+        # Only a block large enough for its own handling to take time says anything about
+        # load: a small block committed late was held up by lost messages, and a longer round
+        # 0 would only leave this node a round behind peers that moved on without it.
         latency = now_ms - seen if seen is not None else 0
+        if block.header.tx_count < LOAD_SLACK_MIN_TXS:
+            latency = 0
         self._load_slack_ms = min(max(latency, 0), 2 * self.config.interval_ms)
         self.head = Head(block.height, block.block_hash, block.header.timestamp_ms)
         self.head_round = committed.certificate[0].round

@@ -32,7 +32,7 @@ from validators.core.blocks import (
 )
 from validators.core.consensus import ConsensusNode
 from validators.core.keys import SigningKey
-from validators.core.messages import CommittedBlock, Message
+from validators.core.messages import COMMIT, CommittedBlock, ConsensusVote, Message
 from validators.core.rules import ConsensusConfig, Head, committed_block_error
 
 GENESIS_HASH = "0" * 64
@@ -57,6 +57,16 @@ class Crash:
     end_ms: int  # restart time; beyond the run's end means it never comes back
 
 
+@dataclass(frozen=True)
+class LostCommits:
+    """Every COMMIT vote `source` sends to `target` in [start_ms, end_ms) is lost."""
+
+    source: str
+    target: str
+    start_ms: int
+    end_ms: int
+
+
 @dataclass
 class Scenario:
     validators: int = 3
@@ -70,6 +80,7 @@ class Scenario:
     partitions: list[Partition] = field(default_factory=list)
     crashes: list[Crash] = field(default_factory=list)
     twins: tuple[str, ...] = ()  # validator ids that run on two nodes with one key
+    lost_commits: list[LostCommits] = field(default_factory=list)
     tx_per_second: int = 2
 
 
@@ -317,7 +328,18 @@ class Simulation:
         for target in self.nodes.values():
             if target.validator == node.validator or to not in (None, target.validator):
                 continue
+            if self._commit_lost(node.name, target.name, message):
+                continue
             self.deliver_later(node.name, target, message_handler(self, target, message))
+
+    def _commit_lost(self, source: str, target: str, message: Message) -> bool:
+        if not (isinstance(message, ConsensusVote) and message.phase == COMMIT):
+            return False
+        return any(
+            (lost.source, lost.target) == (source, target)
+            and lost.start_ms <= self.now_ms < lost.end_ms
+            for lost in self.scenario.lost_commits
+        )
 
     def _fetch(self, node: SimNode, action: FetchBlocks) -> None:
         candidates = self.nodes_of(action.peer)

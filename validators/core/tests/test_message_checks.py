@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from evcrypto.encoding import canonical_json
+from validators.core import consensus
 from validators.core.actions import (
     CommitBlock,
     EvidenceFound,
@@ -295,17 +296,49 @@ def test_round_zero_counts_from_when_the_host_stored_the_last_block() -> None:
     assert (node.height, node.round, node.deadline_ms()) == (2, 0, stored + CONFIG.interval_ms)
 
 
-def test_round_zero_waits_longer_by_the_last_commit_latency() -> None:
-    node = make_node("v0")  # not the proposer at height 2 (v2 is)
+def committed_late(node: ConsensusNode, latency_ms: int) -> int:
+    """Commit height 1 at `node` latency_ms after it saw the proposal; when, stored."""
     first = proposal()
-    node.on_message(NOW, first)  # prepared by v0 itself
+    node.on_message(NOW, first)  # prepared by the node itself
     node.on_message(NOW + 100, sign(ConsensusVote(PREPARE, 1, 0, first.block_hash, "v2", "")))
-    committed_at = NOW + 700
+    committed_at = NOW + latency_ms
     actions = node.on_message(
         committed_at, sign(ConsensusVote(COMMIT, 1, 0, first.block_hash, "v2", ""))
     )
     assert any(isinstance(a, CommitBlock) for a in actions)
-
     node.on_tick(committed_at)  # the host stored the block
+    return committed_at
 
+
+def test_round_zero_waits_longer_by_the_last_commit_latency_after_a_large_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(consensus, "LOAD_SLACK_MIN_TXS", 0)  # the empty block counts as large
+    node = make_node("v0")  # not the proposer at height 2 (v2 is)
+    committed_at = committed_late(node, 700)
     assert node.deadline_ms() == committed_at + CONFIG.interval_ms + 700
+
+
+def test_a_small_block_committed_late_leaves_round_zero_as_it_is() -> None:
+    """Lost messages, not load, held it up: a longer round 0 would only leave this node a
+    round behind the peers that moved on without it."""
+    node = make_node("v0")
+    committed_at = committed_late(node, 1700)
+    assert node.deadline_ms() == committed_at + CONFIG.interval_ms
+
+
+def test_a_validator_still_at_the_head_height_is_sent_the_head_certificate_once_an_interval() -> (
+    None
+):
+    node = make_node("v0")
+    committed_at = committed_late(node, 300)
+    first_commit = node.head_certificate
+    late = [v for v in first_commit if v.validator == "v2"][0]  # v2 re-sends its COMMIT
+
+    sent = [a for a in node.on_message(committed_at + 10, late) if isinstance(a, Send)]
+    again = [a for a in node.on_message(committed_at + 20, late) if isinstance(a, Send)]
+    later = [a for a in node.on_message(committed_at + 1010, late) if isinstance(a, Send)]
+
+    assert [(a.to, a.message.validator) for a in sent] == [("v2", "v0")]  # not its own back
+    assert again == []
+    assert [(a.to, a.message.validator) for a in later] == [("v2", "v0")]

@@ -12,6 +12,7 @@ import pytest
 
 from validators.core.tests.simulator import (
     Crash,
+    LostCommits,
     Partition,
     Scenario,
     Simulation,
@@ -86,6 +87,27 @@ def test_commits_resume_within_two_intervals_after_a_partition_heals(seed: int) 
         "partition_heals",
         f"first commit after heal at +{after[0] - heal if after else None} ms",
     )
+
+
+@pytest.mark.parametrize("seed", seeds(range(20)))
+def test_a_validator_that_missed_the_commits_of_a_height_is_given_them(seed: int) -> None:
+    """One validator is cut off, and of the two left, one commits a height while the other
+    never hears its COMMIT. The first moves on and no longer re-sends it; the second's re-sent
+    COMMIT brings it the certificate instead of leaving it to wait for its round to run out,
+    fall a round behind and split the two for several intervals."""
+    names = ["v0", "v1", "v2"]
+    random.Random(seed).shuffle(names)
+    cut, sender, missing = names
+    split = (frozenset([cut]), frozenset([sender, missing]))
+    scenario = Scenario(
+        duration_ms=16_000,
+        partitions=[Partition(4_000, 14_000, split)],
+        lost_commits=[LostCommits(sender, missing, 4_000, 5_500)],
+    )
+    sim = Simulation(seed, scenario).run()
+    assert_safe(sim, "missed_the_commits")
+    gap = longest_gap_ms(commit_times(sim), 4_000, 14_000)
+    assert gap <= 2 * INTERVAL + 1000, failure(sim, "missed_the_commits", f"gap {gap} ms")
 
 
 def random_scenario(seed: int) -> Scenario:
