@@ -134,10 +134,12 @@ if (form && spoilForm && dataNode && window.crypto && window.crypto.getRandomVal
     const { choices, problems } = ballot.read();
     if (problems) {
       status.setAttribute("role", "alert");
+      status.classList.add("error");
       status.textContent = problems.join(" ");
       return;
     }
     status.setAttribute("role", "status");
+    status.classList.remove("error");
     status.textContent = messages.encrypting;
     // Let the status paint before the (short) computation.
     setTimeout(() => {
