@@ -10,6 +10,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 
 from apps.accounts.models import User
 from apps.conftest import TRUSTEES
@@ -215,4 +216,20 @@ def test_a_checked_ballot_is_decoded_contest_by_contest(
         assert line in text
     checked = client_for(None).get(f"/check/?tracker={spoiled.tracker}").content.decode()
     assert "Garden</strong>: 5 points" in checked
+    assert nothing_cast(election)
+
+
+def test_the_contests_and_their_refusals_are_french(
+    open_agm: tuple[Election, list[User]],
+) -> None:
+    election, users = open_agm
+    client = client_for(users[0])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = html.unescape(client.get(url(election)).content.decode())
+    assert "Choisissez entre 1 et 2 options." in page
+    assert "Donnez à chaque option une note de 0 (la plus basse) à 5 (la plus haute)." in page
+    assert "au plus 6 sur une même option." in page
+    data = posted_values(election, ["Ada"], {}, {"Schools": "6", "Clinics": "6"})
+    refused = html.unescape(csrf_post(client, url(election), data).content.decode())
+    assert "Budget : Répartissez jusqu’à 10 points entre les options" in refused
     assert nothing_cast(election)
