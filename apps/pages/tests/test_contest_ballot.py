@@ -22,6 +22,7 @@ from apps.elections.services import (
     ballot_rules,
     create_contest_election,
     open_election,
+    set_voter_weight,
 )
 from apps.elections.tests.chain import confirm_on_chain, tally_with_trustees
 from apps.elections.tests.test_contests import agm, nothing_cast, opened_agm
@@ -233,3 +234,26 @@ def test_the_contests_and_their_refusals_are_french(
     refused = html.unescape(csrf_post(client, url(election), data).content.decode())
     assert "Budget : Répartissez jusqu’à 10 points entre les options" in refused
     assert nothing_cast(election)
+
+
+def test_a_weighted_single_question_is_one_contest_on_the_page(
+    draft_election: Election, alice: User
+) -> None:
+    set_voter_weight(draft_election.roll.get(user=alice), 4)
+    complete_ceremony(draft_election, TRUSTEES)
+    election = open_election(draft_election)
+    client = client_for(alice)
+    page = client.get(url(election)).content.decode()
+    assert f"<legend>{election.title}</legend>" in page
+    grace = pk(election, "Grace")
+    assert f'type="radio" name="contest-c1" value="{grace}"' in page
+    response = csrf_post(client, url(election), {"contest-c1": str(grace)})
+    assert response.status_code == 302
+    vote = Vote.objects.get()
+    rules = ballot_rules(election)
+    verify_ballot(
+        rules.parameters,
+        rules.public_key,
+        vote.voter_pseudonym,
+        parse_ballot(vote.ballot, rules.public_key.group),
+    )
