@@ -1,6 +1,7 @@
 """An election of three contests, one of each counting rule, in Chromium: the voter fills the
 ballot with the mouse, or with the keyboard only, the browser encrypts it, the voter gets
-one receipt, and after the tally the results page shows each contest with its own chart."""
+one receipt, and after the tally the results page shows each contest with its own chart. A
+checked (spoiled) ballot shows every option's value, contest by contest."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from apps.elections.services import (
 )
 from apps.elections.tests.chain import confirm_on_chain, tally_with_trustees
 from apps.trustees.tests.ceremony import DEFAULT_TRUSTEES, complete_ceremony
-from apps.votes.models import Vote
+from apps.votes.models import SpoiledBallot, Vote
 from evcrypto import TrusteeKey
 from tests.browser.test_voting import log_in
 from tests.standin_validators import StandInNetwork
@@ -186,4 +187,35 @@ def test_a_three_contest_ballot_filled_with_the_keyboard_only(
         validators,
         {"Board": [1, 0, 1], "Rate the proposals": [5, 0], "Budget": [2, 6, 0]},
     )
+    page.close()
+
+
+def test_a_checked_three_contest_ballot_shows_every_value_and_is_never_cast(
+    chromium: Any,
+    live_server: Any,
+    alice: User,
+    meeting: tuple[Election, dict[int, TrusteeKey]],
+    screenshot: Any,
+) -> None:
+    election, _ = meeting
+    base = live_server.url
+    page = chromium.new_page()
+    log_in(page, base, alice)
+    page.goto(f"{base}/elections/{election.pk}/ballot/")
+    page.get_by_label("Ada").check()
+    page.get_by_role("group", name="Garden").get_by_label("3").check()
+    page.get_by_label("Clinics").fill("6")
+    page.get_by_label("Bridges").fill("4")
+    page.get_by_role("button", name="Encrypt my ballot").click()
+    tracker = page.locator("#new-tracker").inner_text()
+    page.get_by_role("button", name="Check this encryption (it will not be counted)").click()
+    page.wait_for_url(f"{base}/elections/{election.pk}/spoiled/{tracker}/")
+    decoded = page.locator(".decoded").inner_text()
+    for line in ["Ada", "Grace: not chosen", "Library: 0 points", "Garden: 3 points"]:
+        assert line in decoded
+    for line in ["Schools: 0 points", "Clinics: 6 points", "Bridges: 4 points"]:
+        assert line in decoded
+    screenshot(page, "32-contest-spoiled")
+    assert SpoiledBallot.objects.get().tracker == tracker
+    assert not Vote.objects.exists()
     page.close()
