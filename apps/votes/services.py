@@ -233,15 +233,47 @@ def spoiled_choice(spoiled: SpoiledBallot) -> list[Candidate]:
     """The candidates a stored spoiled ballot encrypts, decoded afresh from its ballot and
     revealed randomness (not read from its claimed choice); in an election of contests,
     those given a value other than 0."""
+    candidates = ballot_options(spoiled.election)
+    decoded = _decoded_values(spoiled)
+    return [c for c, chosen in zip(candidates, decoded, strict=True) if chosen]
+
+
+@dataclass(frozen=True)
+class DecodedContest:
+    """One contest of a spoiled ballot: its title and rule kind, and each option's name with
+    the value the ballot encrypts for it."""
+
+    title: str
+    kind: str
+    options: list[tuple[str, int]]
+
+
+def spoiled_contests(spoiled: SpoiledBallot) -> list[DecodedContest]:
+    """A spoiled ballot of an election of contests, contest by contest, decoded afresh as in
+    spoiled_choice; empty for a single-question election."""
+    contests = ballot_rules(spoiled.election).parameters.contests
+    if not contests:
+        return []
+    decoded = _decoded_values(spoiled)
+    shown, start = [], 0
+    for contest in contests:
+        values = decoded[start : start + len(contest.options)]
+        start += len(contest.options)
+        pairs = list(zip(contest.options, values, strict=True))
+        shown.append(DecodedContest(contest.title, contest.rule.kind, pairs))
+    return shown
+
+
+def _decoded_values(spoiled: SpoiledBallot) -> list[int]:
+    """Every option's value in ballot order, read from the ciphertexts with the revealed
+    randomness."""
     rules = ballot_rules(spoiled.election)
     group = rules.public_key.group
     ballot = parse_ballot(spoiled.ballot, group)
     randomness = [group.scalar_from_hex(r, "randomness") for r in spoiled.randomness]
-    decoded = decode_revealed(
-        rules.public_key, ballot, randomness, maxima=rules.parameters.value_maxima
+    return list(
+        decode_revealed(rules.public_key, ballot, randomness, maxima=rules.parameters.value_maxima)
     )
-    candidates = ballot_options(spoiled.election)
-    return [c for c, chosen in zip(candidates, decoded, strict=True) if chosen]
 
 
 def _record(entry: RollEntry, pseudonym: str, ballot: str, tracker: str) -> Vote:

@@ -132,7 +132,7 @@ def test_a_weighted_election_of_three_contests_runs_from_ceremony_to_a_verified_
     client.force_login(users[0])
     page = client.get(reverse("pages:results", args=[election.pk])).content.decode()
     assert "Rate the proposals" in page and "Weighted total" in page
-    assert f"weigh {results['total_weight']} in all" in page
+    assert f"Weights apply; total weight {results['total_weight']}." in page
 
     record = election_record(tallied)
     assert set(record["weights.json"]["weights"].values()) == {1, 2, 3, 5, 7}

@@ -2,9 +2,12 @@
 // check it (the Benaloh challenge). Casting posts only the ballot; checking posts the ballot
 // with its randomness and the choice it encrypts to the spoil page, which decodes and shows
 // it: that ballot is published as spoiled, never counted, and the voter encrypts afresh.
-// The candidate inputs are disabled before submitting, so the plain choice is never sent; with
-// the wrong number of choices nothing is sent at all and the page says what is expected.
+// The choice inputs are disabled before submitting, so the plain choice is never sent; with
+// a choice its rule does not allow nothing is sent at all and the page says what is expected.
+// An election of contests (record format 2) has one fieldset per contest, each input naming
+// its contest and option (data-contest, data-option), and is encrypted by contest-crypto.js.
 import { encryptBallotRevealing } from "./ballot-crypto.js";
+import { encryptContestBallotRevealing } from "./contest-crypto.js";
 
 // EVOTING_TEST_BUILD is a build-time constant: `npm run build` (make static) defines it as
 // false, so esbuild drops the test-only branch below from the production bundle; only
@@ -19,6 +22,89 @@ function encryptedChoices(choices) {
   return choices;
 }
 
+// A single question: 1 for each marked candidate, in ballot order; or the rule in words.
+function singleQuestion(form, election, messages) {
+  const inputs = Array.from(form.querySelectorAll('input[name="candidate"]'));
+  return {
+    inputs,
+    read() {
+      const chosen = inputs.filter((input) => input.checked).length;
+      if (chosen < election.min_selections || chosen > election.max_selections) {
+        return { problems: [messages.wrong_count] };
+      }
+      const marked = new Array(election.candidate_count).fill(0);
+      inputs.forEach((input) => { if (input.checked) marked[Number(input.dataset.position)] = 1; });
+      return { choices: encryptedChoices(marked) };
+    },
+    encrypt(choices) {
+      return { ...encryptBallotRevealing(election, choices), choices };
+    },
+  };
+}
+
+// The value the inputs of one option give it: a marked choice 1; the checked score; the
+// points typed (empty is 0). NaN for anything but a whole number.
+function optionValue(inputs) {
+  if (inputs[0].type === "checkbox" || (inputs[0].type === "radio" && inputs.length === 1)) {
+    return inputs[0].checked ? 1 : 0;
+  }
+  if (inputs[0].type === "radio") {
+    const checked = inputs.find((input) => input.checked);
+    return checked ? Number(checked.value) : 0;
+  }
+  const text = inputs[0].value.trim();
+  return text === "" ? 0 : (/^[0-9]+$/.test(text) ? Number(text) : NaN);
+}
+
+// Whether a contest's values keep its published rule (evcrypto's Contest.check_values).
+function keepsRule(rule, values) {
+  const high = { choose: 1, score: rule.max_score, cumulative: rule.max_per_option }[rule.kind];
+  if (!values.every((v) => Number.isSafeInteger(v) && v >= 0 && v <= high)) return false;
+  const total = values.reduce((sum, v) => sum + v, 0);
+  if (rule.kind === "choose") return total >= rule.min && total <= rule.max;
+  if (rule.kind === "cumulative") return total <= rule.points;
+  return true;
+}
+
+// An election of contests: per contest, one value per option; or, for each contest whose
+// values break its rule, what that contest allows.
+function contestQuestions(form, election) {
+  const inputs = Array.from(form.querySelectorAll("input[data-contest]"));
+  const fieldsets = Array.from(form.querySelectorAll("fieldset.contest"));
+  const contestValues = (index) => {
+    const own = inputs.filter((input) => Number(input.dataset.contest) === index);
+    const count = election.contests[index].options.length;
+    return Array.from({ length: count }, (_, j) =>
+      optionValue(own.filter((input) => Number(input.dataset.option) === j)));
+  };
+  const showUsed = () => form.querySelectorAll("output[data-used]").forEach((output) => {
+    const used = contestValues(Number(output.dataset.used)).reduce((sum, v) => sum + v, 0);
+    output.textContent = Number.isNaN(used) ? "?" : String(used);
+  });
+  inputs.forEach((input) => input.addEventListener("input", showUsed));
+  showUsed();
+  return {
+    inputs,
+    read() {
+      const choices = election.contests.map((_, index) => contestValues(index));
+      const problems = [];
+      fieldsets.forEach((fieldset, index) => {
+        const broken = !keepsRule(election.contests[index].rule, choices[index]);
+        fieldset.querySelectorAll("input[data-contest]").forEach((input) => {
+          if (broken) input.setAttribute("aria-invalid", "true");
+          else input.removeAttribute("aria-invalid");
+        });
+        if (broken) problems.push(fieldset.dataset.error);
+      });
+      return problems.length ? { problems } : { choices };
+    },
+    encrypt(choices) {
+      const encrypted = encryptContestBallotRevealing(election, choices);
+      return { ...encrypted, choices: encrypted.choice };
+    },
+  };
+}
+
 const form = document.getElementById("ballot-form");
 const spoilForm = document.getElementById("spoil-form");
 const dataNode = document.getElementById("ballot-crypto");
@@ -26,7 +112,9 @@ if (form && spoilForm && dataNode && window.crypto && window.crypto.getRandomVal
   const election = JSON.parse(dataNode.textContent);
   const messages = JSON.parse(document.getElementById("ballot-messages").textContent);
   const status = document.getElementById("crypto-status");
-  const inputs = Array.from(form.querySelectorAll('input[name="candidate"]'));
+  const ballot = election.contests
+    ? contestQuestions(form, election)
+    : singleQuestion(form, election, messages);
   const encryptButton = document.getElementById("cast");
   const decision = document.getElementById("decision");
   let encrypted = null;
@@ -34,29 +122,29 @@ if (form && spoilForm && dataNode && window.crypto && window.crypto.getRandomVal
   form.querySelectorAll(".no-js").forEach((node) => { node.hidden = true; });
   encryptButton.textContent = messages.encrypt;
   // Changing the choice after encrypting needs a new encryption.
-  inputs.forEach((input) => input.addEventListener("change", () => {
-    encrypted = null;
-    decision.hidden = true;
-    encryptButton.hidden = false;
-  }));
+  ballot.inputs.forEach((input) => ["change", "input"].forEach((type) =>
+    input.addEventListener(type, () => {
+      encrypted = null;
+      decision.hidden = true;
+      encryptButton.hidden = false;
+    })));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (encrypted) return;
-    const chosen = inputs.filter((input) => input.checked).length;
-    if (chosen < election.min_selections || chosen > election.max_selections) {
+    const { choices, problems } = ballot.read();
+    if (problems) {
       status.setAttribute("role", "alert");
-      status.textContent = messages.wrong_count;
+      status.classList.add("error");
+      status.textContent = problems.join(" ");
       return;
     }
     status.setAttribute("role", "status");
+    status.classList.remove("error");
     status.textContent = messages.encrypting;
-    const marked = new Array(election.candidate_count).fill(0);
-    inputs.forEach((input) => { if (input.checked) marked[Number(input.dataset.position)] = 1; });
-    const choices = encryptedChoices(marked);
     // Let the status paint before the (short) computation.
     setTimeout(() => {
       try {
-        encrypted = { ...encryptBallotRevealing(election, choices), choices };
+        encrypted = ballot.encrypt(choices);
       } catch (error) {
         status.textContent = messages.failed;
         return;
@@ -71,7 +159,7 @@ if (form && spoilForm && dataNode && window.crypto && window.crypto.getRandomVal
   document.getElementById("cast-encrypted").addEventListener("click", () => {
     if (!encrypted) return;
     form.elements.ballot.value = encrypted.ballot;
-    inputs.forEach((input) => { input.disabled = true; });
+    ballot.inputs.forEach((input) => { input.disabled = true; });
     form.submit();
   });
   document.getElementById("check-encrypted").addEventListener("click", () => {

@@ -45,6 +45,11 @@ def results(request: HttpRequest, election: Election) -> HttpResponse:
         published = published_results(election)
         context.update(published)
         context["chart"] = bar_chart([(row["name"], row["votes"]) for row in published["results"]])
+        # An election of contests: one chart per contest, of its options' (weighted) totals.
+        context["contests"] = [
+            {**contest, "chart": bar_chart([(o["name"], o["total"]) for o in contest["options"]])}
+            for contest in published.get("contests", [])
+        ]
     return render(request, "pages/results.html", context)
 
 
@@ -113,7 +118,7 @@ def check(request: HttpRequest) -> HttpResponse:
     candidates its published randomness decodes to (read from the spoiled ballots that the
     election record publishes). A tracker is 256 unguessable bits, so the page shows an
     election's title and candidate names only to whoever holds a tracker of it."""
-    from apps.votes.services import spoiled_choice
+    from apps.votes.services import spoiled_choice, spoiled_contests
 
     tracker = request.GET.get("tracker", "").strip().lower()[:64]
     context: dict[str, Any] = {"tracker": tracker}
@@ -127,7 +132,10 @@ def check(request: HttpRequest) -> HttpResponse:
             found = spoiled.first()
             if found is not None:
                 context.update(
-                    spoiled=found, election=found.election, decoded=spoiled_choice(found)
+                    spoiled=found,
+                    election=found.election,
+                    decoded=spoiled_choice(found),
+                    contests=spoiled_contests(found),
                 )
             elif Vote.objects.filter(tracker=tracker).exists():
                 context["problem"] = "cast"

@@ -18,17 +18,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import signed_in
 from apps.elections.errors import AlreadyVoted, DomainError
 from apps.elections.models import Election, RollEntry
-from apps.elections.services import is_accepting_votes
+from apps.elections.services import ballot_questions, ballot_rules, is_accepting_votes
 from apps.pages.access import election_page
-from apps.pages.forms import BallotForm, selection_rule
+from apps.pages.forms import BallotForm, ContestBallotForm, selection_rule
 from apps.pages.status import status_label
 from apps.votes.models import SpoiledBallot, Vote
 from apps.votes.services import (
     ballot_parameters,
     cast_ballot,
     cast_choice,
+    cast_values,
     spoil_ballot,
     spoiled_choice,
+    spoiled_contests,
     voter_pseudonym,
 )
 
@@ -62,7 +64,20 @@ def _own_vote(election: Election, user: Any) -> Vote | None:
     ).first()
 
 
-def _ballot_context(request: HttpRequest, election: Election, form: BallotForm) -> dict[str, Any]:
+def _ballot_form(election: Election, data: Any) -> BallotForm | ContestBallotForm:
+    """The form of the election's published ballot: values per contest in an election of
+    contests (record format 2), otherwise the candidates to choose from."""
+    if election.public_key is not None and election.parameters is not None:
+        contests = ballot_rules(election).parameters.contests
+        if contests:
+            options = [candidates for _, candidates in ballot_questions(election)]
+            return ContestBallotForm(contests, options, data)
+    return BallotForm(election, list(election.candidates.order_by("position")), data)
+
+
+def _ballot_context(
+    request: HttpRequest, election: Election, form: BallotForm | ContestBallotForm
+) -> dict[str, Any]:
     on_roll = RollEntry.objects.filter(election=election, user=signed_in(request.user)).first()
     context: dict[str, Any] = {
         "election": election,
@@ -94,6 +109,10 @@ def _ballot_context(request: HttpRequest, election: Election, form: BallotForm) 
             "min_selections": ballot.min_selections,
             "max_selections": ballot.max_selections,
         }
+        if isinstance(form, ContestBallotForm):
+            contests = ballot_rules(election).parameters.contests
+            context["contests"] = form.questions
+            context["crypto"]["contests"] = [contest.to_dict() for contest in contests]
     return context
 
 
@@ -104,8 +123,7 @@ def ballot(request: HttpRequest, election: Election) -> HttpResponse:
     without JavaScript, the choice for the server to encrypt (cast_choice)."""
     if _own_vote(election, signed_in(request.user)) is not None:
         return redirect("pages:receipt", election_id=election.pk)
-    candidates = list(election.candidates.order_by("position"))
-    form = BallotForm(election, candidates, request.POST or None)
+    form = _ballot_form(election, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             vote = _cast(request, election, form)
@@ -123,10 +141,13 @@ def ballot(request: HttpRequest, election: Election) -> HttpResponse:
     )
 
 
-def _cast(request: HttpRequest, election: Election, form: BallotForm) -> Vote:
+def _cast(request: HttpRequest, election: Election, form: BallotForm | ContestBallotForm) -> Vote:
     if form.cleaned_data.get("ballot"):
         vote = cast_ballot(election, signed_in(request.user), form.cleaned_data["ballot"].encode())
         path = "browser"
+    elif isinstance(form, ContestBallotForm):
+        vote = cast_values(election, signed_in(request.user), form.values())
+        path = "server"
     else:
         vote = cast_choice(election, signed_in(request.user), form.candidate_ids())
         path = "server"
@@ -234,6 +255,7 @@ def spoiled(request: HttpRequest, election: Election, tracker: str) -> HttpRespo
         "election": election,
         "spoiled": spoiled,
         "decoded": spoiled_choice(spoiled),
+        "contests": spoiled_contests(spoiled),
         "board_url": f"{reverse('pages:board', args=[election.pk])}?tracker={spoiled.tracker}",
         "check_url": f"{reverse('pages:check')}?tracker={spoiled.tracker}",
         "can_vote": _own_vote(election, signed_in(request.user)) is None,
