@@ -1,17 +1,19 @@
-"""The API and elections of contests: an election lists its contests (a single question's
-answer is as before), voters take an optional weight, and a weighted tally hands trustees
-the committed weight roll."""
+"""The API and elections of contests: officials create them, an election lists its contests
+(a single question's answer is as before), voters take an optional weight, and a weighted
+tally hands trustees the committed weight roll."""
 
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from apps.accounts.models import User
 from apps.api.tests.conftest import api_as, assert_error
 from apps.conftest import TRUSTEES
-from apps.elections.models import Election
+from apps.elections.models import Contest, Election
 from apps.elections.services import (
     close_election,
+    contest_rule,
     create_contest_election,
     weight_roll,
 )
@@ -21,6 +23,7 @@ from apps.elections.tests.test_contests import CONTESTS, ballot_values, opened_a
 from apps.network.genesis import network_genesis
 from apps.votes.models import Vote
 from apps.votes.services import cast_values
+from evcrypto import Choose, Cumulative, Score
 from tests.standin_validators import StandInNetwork
 from trustee import TrusteeError
 from trustee.decrypt import check_tally
@@ -109,3 +112,156 @@ def test_a_voter_reads_the_contests_and_casts_values_for_the_server_to_encrypt(
     assert response.json()["tracker"] == vote.tracker and '"contests"' in vote.ballot
     both = good | {"candidate_id": election.candidates.first().pk}  # type: ignore[union-attr]
     assert_error(api_as(users[1]).post(submit, both, format="json"), 400, "invalid")
+
+
+NEW_AGM = {
+    "title": "Annual meeting",
+    "contests": [
+        {
+            "title": "Board",
+            "kind": "choose",
+            "options": ["Ada", "Grace", "Linus"],
+            "min_selections": 1,
+            "max_selections": 2,
+        },
+        {"title": "Rate the proposals", "kind": "score", "options": ["Library", "Garden"]},
+        {
+            "title": "Budget",
+            "kind": "cumulative",
+            "options": ["Schools", "Clinics", "Bridges"],
+            "points": 10,
+            "max_per_option": 6,
+        },
+    ],
+}
+
+
+MANY_OPTIONS = {"title": "Rate", "kind": "score", "options": [f"Idea {i}" for i in range(40)]}
+
+
+def with_contest(index: int, **change: object) -> dict[str, object]:
+    """NEW_AGM with contest `index` changed (a value of None leaves that field out)."""
+    contests = [dict(contest) for contest in NEW_AGM["contests"]]  # type: ignore[attr-defined]
+    contests[index] = {k: v for k, v in (contests[index] | change).items() if v is not None}
+    return NEW_AGM | {"contests": contests}
+
+
+def test_an_official_creates_an_election_of_contests_through_the_api(official: User) -> None:
+    response = api_as(official).post("/api/elections/", NEW_AGM, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["state"] == "draft" and body["title"] == "Annual meeting"
+    rules = [(c["id"], c["title"], c["kind"]) for c in body["contests"]]
+    assert rules == [("c1", "Board", "choose"), ("c2", "Rate the proposals", "score")] + [
+        ("c3", "Budget", "cumulative")
+    ]
+    board, proposals, budget = body["contests"]
+    assert (board["min_selections"], board["max_selections"]) == (1, 2)
+    assert proposals["max_score"] == 5  # the default
+    assert (budget["points"], budget["max_per_option"]) == (10, 6)
+    names = {c["id"]: c["name"] for c in body["candidates"]}
+    assert [names[i] for i in budget["candidate_ids"]] == ["Schools", "Clinics", "Bridges"]
+    election = Election.objects.get(pk=body["id"])
+    rules = [contest_rule(c) for c in election.contests.order_by("position")]
+    assert rules == [Choose(1, 2), Score(5), Cumulative(10, 6)]
+
+
+def test_a_single_choose_contest_is_a_single_question(official: User) -> None:
+    body = {"title": "Chair", "contests": [{"title": "Chair", "options": ["Ada", "Grace"]}]}
+    response = api_as(official).post("/api/elections/", body, format="json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert "contests" not in created and [c["name"] for c in created["candidates"]] == [
+        "Ada",
+        "Grace",
+    ]
+    assert not Contest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (with_contest(1, kind="ranked"), "contests[1].kind"),
+        (with_contest(1, max_score=11), "contests[1].max_score"),
+        (with_contest(2, points=0), "contests[2].points"),
+        (with_contest(2, max_per_option="6"), "contests[2].max_per_option"),
+        (with_contest(0, options=[]), "contests[0].options"),
+        (with_contest(0, title=None), "contests[0].title"),
+        (with_contest(0, options=["Ada", 7]), "contests[0].options[1]"),
+        (NEW_AGM | {"contests": []}, "contests"),
+        (NEW_AGM | {"contests": {"title": "Board"}}, "contests"),
+        (NEW_AGM | {"candidates": ["Ada", "Grace"]}, "send candidates or contests"),
+    ],
+    ids=[
+        "unknown-kind",
+        "score-above-10",
+        "no-points",
+        "text-as-integer",
+        "no-options",
+        "no-title",
+        "number-as-option",
+        "no-contests",
+        "not-a-list",
+        "candidates-too",
+    ],
+)
+def test_a_contest_the_schema_rules_out_is_a_400_naming_the_field(
+    official: User, body: dict[str, object], field: str
+) -> None:
+    response = api_as(official).post("/api/elections/", body, format="json")
+    error = assert_error(response, 400, "invalid")
+    assert field in error["detail"], error
+    assert not Election.objects.exists() and not Contest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (with_contest(0, min_selections=3, max_selections=2), "contests[0]: choose rule"),
+        (with_contest(0, max_selections=4), "contests[0]: choose rule: max 4 above 3 options"),
+        (with_contest(2, max_per_option=11), "contests[2]"),
+        (with_contest(1, options=["Library", " Library "]), "contests[1].options"),
+        (with_contest(1, title="   "), "contests[1].title"),
+        (NEW_AGM | {"max_selections": 2}, "max_selections"),
+        (NEW_AGM | {"contests": [NEW_AGM["contests"][1]] * 101}, "contests"),  # type: ignore[index]
+        (NEW_AGM | {"contests": [MANY_OPTIONS] * 3}, "contests: at most 100 options in all"),
+    ],
+    ids=[
+        "min-above-max",
+        "max-above-options",
+        "max-per-option-above-points",
+        "repeated-option",
+        "blank-title",
+        "top-level-max",
+        "too-many-contests",
+        "too-many-options",
+    ],
+)
+def test_a_contest_whose_rule_cannot_hold_is_refused_naming_the_field(
+    official: User, body: dict[str, object], field: str
+) -> None:
+    response = api_as(official).post("/api/elections/", body, format="json")
+    assert (response.status_code, response.json()["code"]) in {
+        (400, "invalid"),
+        (422, "invalid_input"),
+    }, response.content
+    assert field in response.json()["detail"], response.json()
+    assert not Election.objects.exists() and not Contest.objects.exists()
+
+
+def test_the_schema_offers_one_question_or_contests(client: Client) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    request = schema["paths"]["/api/elections/"]["post"]["requestBody"]["content"]
+    assert request["application/json"]["schema"] == {"$ref": "#/components/schemas/NewElection"}
+    one_of = components["NewElection"]["oneOf"]
+    assert [ref["$ref"].rsplit("/", 1)[1] for ref in one_of] == [
+        "ElectionInput",
+        "ContestElectionInput",
+    ]
+    assert components["ContestElectionInput"]["required"] == ["contests", "title"]
+    contest = components["ContestInput"]
+    assert contest["properties"]["max_score"]["maximum"] == 10
+    assert contest["properties"]["points"]["maximum"] == 100
+    kinds = components[contest["properties"]["kind"]["allOf"][0]["$ref"].rsplit("/", 1)[1]]
+    assert kinds["enum"] == ["choose", "score", "cumulative"]
