@@ -116,10 +116,10 @@ class ElectionViewSet(viewsets.GenericViewSet):
         summary="Create a draft election: one question (`candidates`) or contests",
         description="`contests` makes an election of contests (record format 2), each with "
         "its options and counting rule (`choose`, `score` or `cumulative`); a single `choose` "
-        "contest is a single-question election. 400 when the body does not match the schema, "
-        "422 naming the field (`contests[1].max_per_option: ...`) when it matches but the "
-        "rule cannot hold (more to choose than options, repeated options); nothing is stored "
-        "then.",
+        "contest is a single-question election. 400 when the body does not match the schema "
+        "(`contests[1].max_score: ...`), 422 naming the contest when it matches but the rule "
+        "cannot hold (`contests[0]: choose rule: max 4 above 3 options`, repeated options); "
+        "nothing is stored then.",
         request=NEW_ELECTION_SCHEMA,
         responses={201: ElectionOutput},
     )
