@@ -178,74 +178,81 @@ def test_a_single_choose_contest_is_a_single_question(official: User) -> None:
     assert not Contest.objects.exists()
 
 
+SCHEMA = (400, "invalid")  # the schema rules the body out
+RULE = (422, "invalid_input")  # the schema allows it, the rule cannot hold
+
+
 @pytest.mark.parametrize(
-    ("body", "field"),
+    ("body", "answer", "field"),
     [
-        (with_contest(1, kind="ranked"), "contests[1].kind"),
-        (with_contest(1, max_score=11), "contests[1].max_score"),
-        (with_contest(2, points=0), "contests[2].points"),
-        (with_contest(2, max_per_option="6"), "contests[2].max_per_option"),
-        (with_contest(0, options=[]), "contests[0].options"),
-        (with_contest(0, title=None), "contests[0].title"),
-        (with_contest(0, options=["Ada", 7]), "contests[0].options[1]"),
-        (NEW_AGM | {"contests": []}, "contests"),
-        (NEW_AGM | {"contests": {"title": "Board"}}, "contests"),
-        (NEW_AGM | {"candidates": ["Ada", "Grace"]}, "send candidates or contests"),
-    ],
-    ids=[
-        "unknown-kind",
-        "score-above-10",
-        "no-points",
-        "text-as-integer",
-        "no-options",
-        "no-title",
-        "number-as-option",
-        "no-contests",
-        "not-a-list",
-        "candidates-too",
+        pytest.param(with_contest(1, kind="ranked"), SCHEMA, "contests[1].kind", id="kind"),
+        pytest.param(with_contest(1, max_score=11), SCHEMA, "contests[1].max_score", id="score"),
+        pytest.param(with_contest(2, points=0), SCHEMA, "contests[2].points", id="no-points"),
+        pytest.param(
+            with_contest(2, max_per_option="6"),
+            SCHEMA,
+            "contests[2].max_per_option",
+            id="text-as-integer",
+        ),
+        pytest.param(with_contest(0, options=[]), SCHEMA, "contests[0].options", id="no-options"),
+        pytest.param(with_contest(0, title=None), SCHEMA, "contests[0].title", id="no-title"),
+        pytest.param(
+            with_contest(0, options=["Ada", 7]), SCHEMA, "contests[0].options[1]", id="number"
+        ),
+        pytest.param(NEW_AGM | {"contests": []}, SCHEMA, "contests", id="no-contests"),
+        pytest.param(NEW_AGM | {"contests": {"title": "B"}}, SCHEMA, "contests", id="not-a-list"),
+        pytest.param(
+            NEW_AGM | {"contests": [NEW_AGM["contests"][1]] * 101},  # type: ignore[index]
+            SCHEMA,
+            "contests",
+            id="too-many-contests",
+        ),
+        pytest.param(
+            NEW_AGM | {"candidates": ["Ada", "Grace"]},
+            SCHEMA,
+            "send candidates or contests",
+            id="candidates-too",
+        ),
+        pytest.param(
+            with_contest(0, min_selections=3, max_selections=2),
+            RULE,
+            "contests[0]: choose rule",
+            id="min-above-max",
+        ),
+        pytest.param(
+            with_contest(0, max_selections=4),
+            RULE,
+            "contests[0]: choose rule: max 4 above 3 options",
+            id="max-above-options",
+        ),
+        pytest.param(
+            with_contest(2, max_per_option=11),
+            RULE,
+            "contests[2]: cumulative rule max_per_option",
+            id="max-per-option-above-points",
+        ),
+        pytest.param(
+            with_contest(1, options=["Library", " Library "]),
+            RULE,
+            "contests[1].options",
+            id="repeated-option",
+        ),
+        pytest.param(with_contest(1, title="   "), RULE, "contests[1].title", id="blank-title"),
+        pytest.param(NEW_AGM | {"max_selections": 2}, RULE, "max_selections", id="top-level"),
+        pytest.param(
+            NEW_AGM | {"contests": [MANY_OPTIONS] * 3},
+            RULE,
+            "contests: at most 100 options in all",
+            id="too-many-options",
+        ),
     ],
 )
-def test_a_contest_the_schema_rules_out_is_a_400_naming_the_field(
-    official: User, body: dict[str, object], field: str
+def test_a_bad_contest_is_refused_naming_the_field_and_nothing_is_stored(
+    official: User, body: dict[str, object], answer: tuple[int, str], field: str
 ) -> None:
     response = api_as(official).post("/api/elections/", body, format="json")
-    error = assert_error(response, 400, "invalid")
+    error = assert_error(response, *answer)
     assert field in error["detail"], error
-    assert not Election.objects.exists() and not Contest.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        (with_contest(0, min_selections=3, max_selections=2), "contests[0]: choose rule"),
-        (with_contest(0, max_selections=4), "contests[0]: choose rule: max 4 above 3 options"),
-        (with_contest(2, max_per_option=11), "contests[2]"),
-        (with_contest(1, options=["Library", " Library "]), "contests[1].options"),
-        (with_contest(1, title="   "), "contests[1].title"),
-        (NEW_AGM | {"max_selections": 2}, "max_selections"),
-        (NEW_AGM | {"contests": [NEW_AGM["contests"][1]] * 101}, "contests"),  # type: ignore[index]
-        (NEW_AGM | {"contests": [MANY_OPTIONS] * 3}, "contests: at most 100 options in all"),
-    ],
-    ids=[
-        "min-above-max",
-        "max-above-options",
-        "max-per-option-above-points",
-        "repeated-option",
-        "blank-title",
-        "top-level-max",
-        "too-many-contests",
-        "too-many-options",
-    ],
-)
-def test_a_contest_whose_rule_cannot_hold_is_refused_naming_the_field(
-    official: User, body: dict[str, object], field: str
-) -> None:
-    response = api_as(official).post("/api/elections/", body, format="json")
-    assert (response.status_code, response.json()["code"]) in {
-        (400, "invalid"),
-        (422, "invalid_input"),
-    }, response.content
-    assert field in response.json()["detail"], response.json()
     assert not Election.objects.exists() and not Contest.objects.exists()
 
 
