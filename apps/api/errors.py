@@ -41,7 +41,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 def _messages(detail: Any, path: str = "") -> list[str]:
-    """Flatten DRF's nested error detail into "path: message" strings (`voters[3].email: ...`)."""
+    """Flatten DRF's nested error detail into "path: message" strings (`voters[3].email: ...`,
+    also for a list field's items, which DRF keys by their index: `contests[1].kind: ...`)."""
     if isinstance(detail, dict):
         return [
             message
@@ -58,7 +59,9 @@ def _messages(detail: Any, path: str = "") -> list[str]:
     return [f"{path}: {item}" if path else str(item) for item in items]
 
 
-def _join(path: str, key: str) -> str:
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
 
 

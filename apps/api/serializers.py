@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from apps.elections.models import Candidate, Contest, Election
 from apps.elections.services import is_accepting_votes
-from evcrypto.contests import MAX_POINTS, MAX_WEIGHT
+from evcrypto.contests import MAX_CONTESTS, MAX_POINTS, MAX_SCORE, MAX_WEIGHT
 
 # Ids are 64-bit in the database: anything larger is a 400, not an overflow deep inside.
 MAX_ID = 2**63 - 1
@@ -141,16 +141,78 @@ class ContestOutput(serializers.ModelSerializer):
         fields = ["id", *Contest.FIELDS]
 
 
-class ElectionInput(serializers.Serializer):
+class NewElectionInput(serializers.Serializer):
+    """What every new election has, besides its question or contests."""
+
     title = text_field(200)
     description = text_field(10_000, min_length=0, default="")
+    opens_at = serializers.DateTimeField(required=False, allow_null=True)
+    closes_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ElectionInput(NewElectionInput):
+    """A single-question election: its candidates and how many a voter chooses."""
+
     candidates = serializers.ListField(
         child=text_field(200), min_length=1, max_length=MAX_CANDIDATES
     )
     min_selections = StrictIntegerField(min_value=0, max_value=MAX_CANDIDATES, default=1)
     max_selections = StrictIntegerField(min_value=1, max_value=MAX_CANDIDATES, default=1)
-    opens_at = serializers.DateTimeField(required=False, allow_null=True)
-    closes_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ContestInput(serializers.Serializer):
+    """One contest of a new election: its options and its counting rule, `kind` with the
+    fields that kind uses (the others are kept at their defaults and play no part)."""
+
+    title = text_field(200)
+    kind = serializers.ChoiceField(choices=Contest.Kind.choices, default=Contest.Kind.CHOOSE)
+    options = serializers.ListField(child=text_field(200), min_length=1, max_length=MAX_CANDIDATES)
+    min_selections = StrictIntegerField(
+        min_value=0, max_value=MAX_CANDIDATES, default=1, help_text="choose: the fewest chosen"
+    )
+    max_selections = StrictIntegerField(
+        min_value=1, max_value=MAX_CANDIDATES, default=1, help_text="choose: the most chosen"
+    )
+    max_score = StrictIntegerField(
+        min_value=1, max_value=MAX_SCORE, default=5, help_text="score: 0 to this on each option"
+    )
+    points = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_POINTS,
+        default=10,
+        help_text="cumulative: the points a voter shares out",
+    )
+    max_per_option = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_POINTS,
+        default=10,
+        help_text="cumulative: the most points on one option, at most `points`",
+    )
+
+
+class ContestElectionInput(NewElectionInput):
+    """An election of contests (record format 2). A single `choose` contest is a
+    single-question election, its options the candidates."""
+
+    contests = serializers.ListField(
+        child=ContestInput(),
+        min_length=1,
+        max_length=MAX_CONTESTS,
+        help_text=f"in ballot order; at most {MAX_CANDIDATES} options in all",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "candidates" in self.initial_data:
+            raise serializers.ValidationError("send candidates or contests, not both")
+        return attrs
+
+
+# What the schema shows for a new election: one question, or contests.
+NEW_ELECTION_SCHEMA = PolymorphicProxySerializer(
+    component_name="NewElection",
+    serializers=[ElectionInput, ContestElectionInput],
+    resource_type_field_name=None,
+)
 
 
 class VoterInput(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,3 +288,48 @@ def election_parameters(election: dict[str, Any]) -> ElectionParameters:
     )
     assert parameters.election_hash == election["election_hash"]
     return parameters
+
+
+# ------------------------------------------------------------------ what tests check
+
+
+def status_of(staff: ApiSession, election_id: int, transaction_id: str) -> dict[str, Any]:
+    response = staff.get(
+        "/api/votes/transaction-status", election_id=election_id, transaction_id=transaction_id
+    )
+    return response.json()
+
+
+def all_confirmed(staff: ApiSession, election_id: int, transaction_ids: list[str]) -> bool:
+    return all(status_of(staff, election_id, t)["status"] == "confirmed" for t in transaction_ids)
+
+
+def election_record(backend: Backend, email: str, password: str, election_id: int) -> bytes:
+    """The record as a voter downloads it from the results page (log-in form, then GET)."""
+    session = requests.Session()
+    session.get(backend.url + "/login/", timeout=10)
+    logged_in = session.post(
+        backend.url + "/login/",
+        data={
+            "username": email,
+            "password": password,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+        },
+        headers={"Referer": backend.url + "/login/"},
+        timeout=10,
+    )
+    assert logged_in.ok, logged_in.text[:300]
+    response = session.get(f"{backend.url}/elections/{election_id}/record.json", timeout=30)
+    assert response.status_code == 200, response.text[:300]
+    return response.content
+
+
+def run_tool(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

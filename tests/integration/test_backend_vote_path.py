@@ -9,8 +9,6 @@ from __future__ import annotations
 import base64
 import random
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -26,9 +24,13 @@ from tests.integration.backend import (
     TRUSTEES,
     ApiSession,
     Backend,
+    all_confirmed,
     election_parameters,
+    election_record,
+    run_tool,
+    status_of,
 )
-from tests.integration.cluster import REPO, Cluster, postgres_url, wait_until
+from tests.integration.cluster import Cluster, postgres_url, wait_until
 from validators.core.blocks import genesis_hash
 from validators.core.genesis import load_genesis
 
@@ -89,17 +91,6 @@ def cast(
     return voter.post(
         "/api/votes/submit", {"election_id": election["id"], "encrypted_vote": encoded}
     )
-
-
-def status_of(staff: ApiSession, election_id: int, transaction_id: str) -> dict[str, Any]:
-    response = staff.get(
-        "/api/votes/transaction-status", election_id=election_id, transaction_id=transaction_id
-    )
-    return response.json()
-
-
-def all_confirmed(staff: ApiSession, election_id: int, transaction_ids: list[str]) -> bool:
-    return all(status_of(staff, election_id, t)["status"] == "confirmed" for t in transaction_ids)
 
 
 def validator_status(staff: ApiSession, node_id: str) -> str:
@@ -271,37 +262,6 @@ def server_state(backend: Backend, root: Path, skip: Path) -> list[tuple[str, st
             found.append((str(path), path.read_bytes().decode("latin-1")))
     assert any(name == "table trustees_trustee" for name, _ in found)
     return found
-
-
-def election_record(backend: Backend, email: str, password: str, election_id: int) -> bytes:
-    """The record as a voter downloads it from the results page (log-in form, then GET)."""
-    session = requests.Session()
-    session.get(backend.url + "/login/", timeout=10)
-    logged_in = session.post(
-        backend.url + "/login/",
-        data={
-            "username": email,
-            "password": password,
-            "csrfmiddlewaretoken": session.cookies["csrftoken"],
-        },
-        headers={"Referer": backend.url + "/login/"},
-        timeout=10,
-    )
-    assert logged_in.ok, logged_in.text[:300]
-    response = session.get(f"{backend.url}/elections/{election_id}/record.json", timeout=30)
-    assert response.status_code == 200, response.text[:300]
-    return response.content
-
-
-def run_tool(module: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def edit_fallback_row(backend: Backend) -> None:

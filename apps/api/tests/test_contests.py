@@ -1,17 +1,19 @@
-"""The API and elections of contests: an election lists its contests (a single question's
-answer is as before), voters take an optional weight, and a weighted tally hands trustees
-the committed weight roll."""
+"""The API and elections of contests: officials create them, an election lists its contests
+(a single question's answer is as before), voters take an optional weight, and a weighted
+tally hands trustees the committed weight roll."""
 
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from apps.accounts.models import User
 from apps.api.tests.conftest import api_as, assert_error
 from apps.conftest import TRUSTEES
-from apps.elections.models import Election
+from apps.elections.models import Contest, Election
 from apps.elections.services import (
     close_election,
+    contest_rule,
     create_contest_election,
     weight_roll,
 )
@@ -21,6 +23,7 @@ from apps.elections.tests.test_contests import CONTESTS, ballot_values, opened_a
 from apps.network.genesis import network_genesis
 from apps.votes.models import Vote
 from apps.votes.services import cast_values
+from evcrypto import Choose, Cumulative, Score
 from tests.standin_validators import StandInNetwork
 from trustee import TrusteeError
 from trustee.decrypt import check_tally
@@ -109,3 +112,163 @@ def test_a_voter_reads_the_contests_and_casts_values_for_the_server_to_encrypt(
     assert response.json()["tracker"] == vote.tracker and '"contests"' in vote.ballot
     both = good | {"candidate_id": election.candidates.first().pk}  # type: ignore[union-attr]
     assert_error(api_as(users[1]).post(submit, both, format="json"), 400, "invalid")
+
+
+NEW_AGM = {
+    "title": "Annual meeting",
+    "contests": [
+        {
+            "title": "Board",
+            "kind": "choose",
+            "options": ["Ada", "Grace", "Linus"],
+            "min_selections": 1,
+            "max_selections": 2,
+        },
+        {"title": "Rate the proposals", "kind": "score", "options": ["Library", "Garden"]},
+        {
+            "title": "Budget",
+            "kind": "cumulative",
+            "options": ["Schools", "Clinics", "Bridges"],
+            "points": 10,
+            "max_per_option": 6,
+        },
+    ],
+}
+
+
+MANY_OPTIONS = {"title": "Rate", "kind": "score", "options": [f"Idea {i}" for i in range(40)]}
+
+
+def with_contest(index: int, **change: object) -> dict[str, object]:
+    """NEW_AGM with contest `index` changed (a value of None leaves that field out)."""
+    contests = [dict(contest) for contest in NEW_AGM["contests"]]  # type: ignore[attr-defined]
+    contests[index] = {k: v for k, v in (contests[index] | change).items() if v is not None}
+    return NEW_AGM | {"contests": contests}
+
+
+def test_an_official_creates_an_election_of_contests_through_the_api(official: User) -> None:
+    response = api_as(official).post("/api/elections/", NEW_AGM, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["state"] == "draft" and body["title"] == "Annual meeting"
+    rules = [(c["id"], c["title"], c["kind"]) for c in body["contests"]]
+    assert rules == [("c1", "Board", "choose"), ("c2", "Rate the proposals", "score")] + [
+        ("c3", "Budget", "cumulative")
+    ]
+    board, proposals, budget = body["contests"]
+    assert (board["min_selections"], board["max_selections"]) == (1, 2)
+    assert proposals["max_score"] == 5  # the default
+    assert (budget["points"], budget["max_per_option"]) == (10, 6)
+    names = {c["id"]: c["name"] for c in body["candidates"]}
+    assert [names[i] for i in budget["candidate_ids"]] == ["Schools", "Clinics", "Bridges"]
+    election = Election.objects.get(pk=body["id"])
+    rules = [contest_rule(c) for c in election.contests.order_by("position")]
+    assert rules == [Choose(1, 2), Score(5), Cumulative(10, 6)]
+
+
+def test_a_single_choose_contest_is_a_single_question(official: User) -> None:
+    body = {"title": "Chair", "contests": [{"title": "Chair", "options": ["Ada", "Grace"]}]}
+    response = api_as(official).post("/api/elections/", body, format="json")
+    assert response.status_code == 201, response.content
+    created = response.json()
+    assert "contests" not in created and [c["name"] for c in created["candidates"]] == [
+        "Ada",
+        "Grace",
+    ]
+    assert not Contest.objects.exists()
+
+
+SCHEMA = (400, "invalid")  # the schema rules the body out
+RULE = (422, "invalid_input")  # the schema allows it, the rule cannot hold
+
+
+@pytest.mark.parametrize(
+    ("body", "answer", "field"),
+    [
+        pytest.param(with_contest(1, kind="ranked"), SCHEMA, "contests[1].kind", id="kind"),
+        pytest.param(with_contest(1, max_score=11), SCHEMA, "contests[1].max_score", id="score"),
+        pytest.param(with_contest(2, points=0), SCHEMA, "contests[2].points", id="no-points"),
+        pytest.param(
+            with_contest(2, max_per_option="6"),
+            SCHEMA,
+            "contests[2].max_per_option",
+            id="text-as-integer",
+        ),
+        pytest.param(with_contest(0, options=[]), SCHEMA, "contests[0].options", id="no-options"),
+        pytest.param(with_contest(0, title=None), SCHEMA, "contests[0].title", id="no-title"),
+        pytest.param(
+            with_contest(0, options=["Ada", 7]), SCHEMA, "contests[0].options[1]", id="number"
+        ),
+        pytest.param(NEW_AGM | {"contests": []}, SCHEMA, "contests", id="no-contests"),
+        pytest.param(NEW_AGM | {"contests": {"title": "B"}}, SCHEMA, "contests", id="not-a-list"),
+        pytest.param(
+            NEW_AGM | {"contests": [NEW_AGM["contests"][1]] * 101},  # type: ignore[index]
+            SCHEMA,
+            "contests",
+            id="too-many-contests",
+        ),
+        pytest.param(
+            NEW_AGM | {"candidates": ["Ada", "Grace"]},
+            SCHEMA,
+            "send candidates or contests",
+            id="candidates-too",
+        ),
+        pytest.param(
+            with_contest(0, min_selections=3, max_selections=2),
+            RULE,
+            "contests[0]: choose rule",
+            id="min-above-max",
+        ),
+        pytest.param(
+            with_contest(0, max_selections=4),
+            RULE,
+            "contests[0]: choose rule: max 4 above 3 options",
+            id="max-above-options",
+        ),
+        pytest.param(
+            with_contest(2, max_per_option=11),
+            RULE,
+            "contests[2]: cumulative rule max_per_option",
+            id="max-per-option-above-points",
+        ),
+        pytest.param(
+            with_contest(1, options=["Library", " Library "]),
+            RULE,
+            "contests[1].options",
+            id="repeated-option",
+        ),
+        pytest.param(with_contest(1, title="   "), RULE, "contests[1].title", id="blank-title"),
+        pytest.param(NEW_AGM | {"max_selections": 2}, RULE, "max_selections", id="top-level"),
+        pytest.param(
+            NEW_AGM | {"contests": [MANY_OPTIONS] * 3},
+            RULE,
+            "contests: at most 100 options in all",
+            id="too-many-options",
+        ),
+    ],
+)
+def test_a_bad_contest_is_refused_naming_the_field_and_nothing_is_stored(
+    official: User, body: dict[str, object], answer: tuple[int, str], field: str
+) -> None:
+    response = api_as(official).post("/api/elections/", body, format="json")
+    error = assert_error(response, *answer)
+    assert field in error["detail"], error
+    assert not Election.objects.exists() and not Contest.objects.exists()
+
+
+def test_the_schema_offers_one_question_or_contests(client: Client) -> None:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    request = schema["paths"]["/api/elections/"]["post"]["requestBody"]["content"]
+    assert request["application/json"]["schema"] == {"$ref": "#/components/schemas/NewElection"}
+    one_of = components["NewElection"]["oneOf"]
+    assert [ref["$ref"].rsplit("/", 1)[1] for ref in one_of] == [
+        "ElectionInput",
+        "ContestElectionInput",
+    ]
+    assert components["ContestElectionInput"]["required"] == ["contests", "title"]
+    contest = components["ContestInput"]
+    assert contest["properties"]["max_score"]["maximum"] == 10
+    assert contest["properties"]["points"]["maximum"] == 100
+    kinds = components[contest["properties"]["kind"]["allOf"][0]["$ref"].rsplit("/", 1)[1]]
+    assert kinds["enum"] == ["choose", "score", "cumulative"]

@@ -88,7 +88,7 @@ def test_another_claimed_choice_is_a_400_naming_the_mismatch(
         ([1, 1, 0], "invalid_ballot", "2 selections outside 1..1"),
         ([0, 0, 0], "invalid_ballot", "0 selections outside 1..1"),
         ([0, 2, 0], "invalid_ballot", "every choice must be the integer 0 or 1"),
-        ([0, 101, 0], "invalid", "choice.1: Ensure this value is less than or equal to 100"),
+        ([0, 101, 0], "invalid", "choice[1]: Ensure this value is less than or equal to 100"),
         ([0, 1], "invalid_ballot", "choice needs one entry per candidate"),
     ],
 )

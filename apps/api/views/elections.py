@@ -17,6 +17,8 @@ from apps.api.job_serializers import JobStarted
 from apps.api.permissions import IsOfficial, IsOfficialCreating, IsOfficialWatching
 from apps.api.serializers import (
     MAX_VOTERS_PER_REQUEST,
+    NEW_ELECTION_SCHEMA,
+    ContestElectionInput,
     ElectionInput,
     ElectionOutput,
     InvitationsInput,
@@ -27,11 +29,14 @@ from apps.api.serializers import (
 from apps.api.trustee_serializers import CeremonyOutput, ReplaceTrusteeInput, TrusteesInput
 from apps.api.views.jobs import accepted
 from apps.elections.access import visible_election, visible_elections
+from apps.elections.errors import InvalidInput
 from apps.elections.jobs import start_job, unfinished_job
 from apps.elections.models import Candidate, Election, Job
 from apps.elections.services import (
+    ContestSpec,
     VoterRow,
     add_voters,
+    create_contest_election,
     create_election,
     invite_again,
     is_accepting_votes,
@@ -107,11 +112,25 @@ class ElectionViewSet(viewsets.GenericViewSet):
         ]
         return Response(ElectionOutput(open_now, many=True).data)
 
-    @extend_schema(request=ElectionInput, responses={201: ElectionOutput})
+    @extend_schema(
+        summary="Create a draft election: one question (`candidates`) or contests",
+        description="`contests` makes an election of contests (record format 2), each with "
+        "its options and counting rule (`choose`, `score` or `cumulative`); a single `choose` "
+        "contest is a single-question election. 400 when the body does not match the schema "
+        "(`contests[1].max_score: ...`), 422 naming the contest when it matches but the rule "
+        "cannot hold (`contests[0]: choose rule: max 4 above 3 options`, repeated options); "
+        "nothing is stored then.",
+        request=NEW_ELECTION_SCHEMA,
+        responses={201: ElectionOutput},
+    )
     def create(self, request: Request) -> Response:
-        serializer = ElectionInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        election = create_election(**serializer.validated_data)
+        if isinstance(request.data, dict) and "contests" in request.data:
+            election = _create_contest_election(request.data)
+        else:
+            serializer = ElectionInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            election = create_election(**serializer.validated_data)
+        prefetch_related_objects([election], CANDIDATES_WITH_CONTESTS)
         return Response(ElectionOutput(election).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -226,3 +245,14 @@ class ElectionViewSet(viewsets.GenericViewSet):
             election, serializer.validated_data["index"], serializer.validated_data["email"]
         )
         return Response(ceremony_document(election, None))
+
+
+def _create_contest_election(body: dict[str, Any]) -> Election:
+    serializer = ContestElectionInput(data=body)
+    serializer.is_valid(raise_exception=True)
+    data = dict(serializer.validated_data)
+    for name in ("min_selections", "max_selections"):
+        if name in body:
+            raise InvalidInput(f"{name}: an election of contests sets it on each contest")
+    specs = [ContestSpec(**contest) for contest in data.pop("contests")]
+    return create_contest_election(contests=specs, **data)
