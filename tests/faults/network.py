@@ -39,9 +39,14 @@ def node_id(member: str) -> str:
     return f"validator-{member[1:]}"
 
 
-def member_addresses() -> dict[str, str]:
+def members(count: int = len(VALIDATORS)) -> list[str]:
+    """v1, v2, ... for `count` validators."""
+    return [f"v{n}" for n in range(1, count + 1)]
+
+
+def member_addresses(count: int = len(VALIDATORS)) -> dict[str, str]:
     addresses = {CONTROL: f"{SUBNET}.1"}
-    addresses.update({v: f"{SUBNET}.1{v[1:]}" for v in VALIDATORS})
+    addresses.update({v: f"{SUBNET}.1{v[1:]}" for v in members(count)})
     return addresses
 
 
@@ -54,7 +59,7 @@ class NamespacedCluster(Cluster):
     bootnode_port: int = BOOTNODE_PORT
 
     def node_addresses(self) -> list[tuple[str, int]]:
-        return [(self.fabric.members[v], NODE_PORT) for v in VALIDATORS[: self.size]]
+        return [(self.fabric.members[v], NODE_PORT) for v in members(self.size)]
 
     def env(self, node_id: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
         # The bootnode answers only the host names it is told (10.77.0.1, not loopback here).
