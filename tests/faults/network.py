@@ -10,6 +10,7 @@ stubbed.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import threading
@@ -26,7 +27,7 @@ from tests.faults.fabric import CONTROL, SUBNET, Fabric
 from tests.faults.proxy import LinkProxy
 from tests.faults.schedule import VALIDATORS, Step
 from tests.integration.backend import Backend
-from tests.integration.cluster import Cluster
+from tests.integration.cluster import REPO, Cluster, wait_until
 from tests.integration.test_backend_vote_path import cast, open_election
 
 NODE_PORT = 8001
@@ -118,10 +119,14 @@ class FaultNetwork:
     fabric: Fabric = field(default_factory=Fabric)
     cluster: NamespacedCluster | None = None
     backend: Backend | None = None
+    size: int = 3  # validators in genesis
+    outside: tuple[str, ...] = ()  # those of them the test plays itself
 
     def start(self) -> FaultNetwork:
         """Start every process; the fabric exists and this thread is in its control namespace."""
-        self.cluster = NamespacedCluster(self.root, interval_ms=1000, fabric=self.fabric)
+        self.cluster = NamespacedCluster(
+            self.root, size=self.size, interval_ms=1000, fabric=self.fabric, outside=self.outside
+        )
         self.cluster.start()
         self.backend = Backend(self.cluster, self.root / "backend").start()
         return self
@@ -263,3 +268,44 @@ def start_votes(network: FaultNetwork, voters: int, trustee_folder: Path) -> Vot
     assert network.backend is not None
     election, roll = open_election(network.backend, voters, trustee_folder)
     return VoteDriver(network.backend, election, roll).start()
+
+
+def on_chain(cluster: Cluster, node_id: str, election_id: str) -> set[str]:
+    response = requests.get(
+        cluster.url(node_id) + "/blockchain", params={"election_id": election_id}, timeout=10
+    )
+    return {tx["tx_id"] for tx in response.json()["transactions"]}
+
+
+def settle(cluster: Cluster, driver: VoteDriver) -> None:
+    """Wait (bounded) until every node holds every acknowledged vote and the heights meet;
+    a timeout is left to the checker to report."""
+    wanted = set(driver.acknowledged)
+    election_id = driver.election["chain_election_id"]
+    try:
+        wait_until(
+            lambda: all(wanted <= on_chain(cluster, n, election_id) for n in cluster.nodes),
+            60,
+            "every acknowledged vote on every node",
+            every=1,
+        )
+        wait_until(
+            lambda: max(h := [cluster.height(n) for n in cluster.nodes]) - min(h) <= 1,
+            20,
+            "the heights to meet",
+            every=0.5,
+        )
+    except TimeoutError as exc:
+        print(f"settle: {exc}")
+
+
+def keep_artifacts(name: str, root: Path, lines: list[str], passed: bool) -> None:
+    """A failing seed's process logs and checker lines, kept under test-artifacts/<name>."""
+    if passed:
+        return
+    keep = REPO / "test-artifacts" / name
+    shutil.rmtree(keep, ignore_errors=True)
+    if (root / "logs").exists():
+        shutil.copytree(root / "logs", keep)
+    keep.mkdir(parents=True, exist_ok=True)
+    (keep / "checker.txt").write_text("\n".join(lines) + "\n")

@@ -26,6 +26,13 @@ from tests.faults.byzantine import (
     read_report,
     split,
 )
+from tests.faults.checker import (
+    GAP_BOUND,
+    Gap,
+    byzantine_gaps,
+    byzantine_liveness_check,
+    liar_evidence_check,
+)
 from tests.integration.cluster import free_port
 from validators.core.actions import EvidenceFound, FetchBlocks, Rejected, Send
 from validators.core.blocks import build_block, genesis_hash
@@ -197,3 +204,41 @@ def test_the_liar_answers_catch_up_with_a_bad_block_and_takes_messages(tmp_path:
     assert [(x["event"], x["height"], x["hash"]) for x in lines] == [
         ("served", 1, served.block.block_hash)
     ]
+
+
+def liar_turn(height: int) -> bool:
+    return CONFIG.proposer_for(height, 0) == LIAR
+
+
+def test_the_liars_turns_may_take_four_intervals_the_other_heights_two() -> None:
+    assert [h for h in range(1, 9) if liar_turn(h)] == [3, 7]
+    steady = {1: 9.0, 2: 10.0, 3: 14.5, 4: 15.5, 5: 16.5}
+    gaps = byzantine_gaps(steady, 9.5, 17.5, liar_turn)
+    assert [(g.height, g.seconds) for g in gaps] == [
+        (2, 1.0),
+        (3, 4.5),
+        (4, 1.0),
+        (5, 1.0),
+        (6, 1.0),
+    ]
+    assert byzantine_liveness_check(gaps, liar_turn).passed
+    slow_elsewhere = {**steady, 5: 19.6}  # height 5 is not the liar's: 4.1 s is too long
+    result = byzantine_liveness_check(
+        byzantine_gaps(slow_elsewhere, 9.5, 20.0, liar_turn), liar_turn
+    )
+    assert not result.passed and "height 5 after 4.10s" in result.detail
+    stalled = byzantine_gaps(steady, 9.5, 21.0, liar_turn)  # nothing from 16.5 to the end
+    assert stalled[-1] == Gap(6, 4.5, GAP_BOUND)
+    assert not byzantine_liveness_check(stalled, liar_turn).passed
+
+
+def test_the_evidence_check_wants_every_equivocation_everywhere_and_only_the_liars() -> None:
+    made = [(LIAR, 3, 0, "PROPOSAL"), (LIAR, 5, 0, "PREPARE")]
+    everywhere = {n: set(made) for n in IDS[:3]}
+    assert liar_evidence_check(everywhere, LIAR, made).passed
+    missed = {**everywhere, "validator-2": {made[0]}}
+    result = liar_evidence_check(missed, LIAR, made)
+    assert not result.passed and "validator-2" in result.detail
+    blamed = {**everywhere, "validator-3": {*made, ("validator-1", 4, 0, "PREPARE")}}
+    assert not liar_evidence_check(blamed, LIAR, made).passed
+    assert not liar_evidence_check({n: set() for n in IDS[:3]}, LIAR, []).passed
