@@ -86,8 +86,8 @@ class Move:
 
 def make_byzantine_schedule(seed: int, seconds: float) -> list[Move]:
     """Moves until about `seconds` of moves and quiet spells; every kind once before any
-    repeats, in a seeded order. Equivocating waits for the liar's turn (one height in four),
-    so it is held longer: 8 to 12 s against 4 to 8."""
+    repeats, in a seeded order. Equivocating waits for the liar's turns (one height in four,
+    and a turn costs a round change), so it is held longer: 10 to 14 s against 4 to 8."""
     rng = random.Random(seed)
     moves: list[Move] = []
     kinds: list[str] = []
@@ -97,7 +97,7 @@ def make_byzantine_schedule(seed: int, seconds: float) -> list[Move]:
             kinds = sorted(MOVES)
             rng.shuffle(kinds)
         kind = kinds.pop()
-        low = 8.0 if kind == "equivocate" else 4.0
+        low = 10.0 if kind == "equivocate" else 4.0
         hold = round(rng.uniform(low, low + 4.0), 1)
         quiet = round(rng.uniform(3.0, 5.0), 1)
         moves.append(Move(kind, hold, quiet))
@@ -341,20 +341,25 @@ class Liar:
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, targets: list[str], message: Message) -> None:
-        """POST a signed message to each target in turn, as a peer does."""
+    def send(self, targets: list[str], message: Message) -> set[str]:
+        """POST a signed message to each target in turn, as a peer does; the targets that
+        queued it for their engine (202)."""
         body = json.dumps(message.to_dict(), separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
+        queued = set()
         for node_id in targets:
             try:
-                self.http().post(
+                response = self.http().post(
                     self.honest[node_id] + "/peer/message",
                     data=body,
                     headers=headers,
                     timeout=SEND_TIMEOUT,
                 )
             except requests.RequestException:
-                pass
+                continue
+            if response.status_code == 202:
+                queued.add(node_id)
+        return queued
 
     def play(self, height: int) -> None:
         """The current move at `height`, the honest validators' height (once per height)."""
@@ -373,10 +378,8 @@ class Liar:
                 self.config, self.key, parent, int(time.time() * 1000), pending
             )
             first, second = split(everyone, self.rng)
-            self.send(first, a)
-            self.send(second, b)
-            self.send(first, b)
-            self.send(second, a)
+            one = self.send(first, a) | self.send(second, b)
+            other = self.send(first, b) | self.send(second, a)
             self.report.write(
                 "equivocated",
                 phase="PROPOSAL",
@@ -384,17 +387,18 @@ class Liar:
                 round=0,
                 hashes=[a.block_hash, b.block_hash],
                 first=[first, second],
+                both_queued=sorted(one & other),
             )
         elif move == "conflicting_prepares":
             p, q = conflicting_prepares(self.config, self.key, height, 0, self.rng)
-            self.send(everyone, p)
-            self.send(everyone, q)
+            got_both = self.send(everyone, p) & self.send(everyone, q)
             self.report.write(
                 "equivocated",
                 phase="PREPARE",
                 height=height,
                 round=0,
                 hashes=[p.block_hash, q.block_hash],
+                both_queued=sorted(got_both),
             )
         elif move == "out_of_turn" and self.config.proposer_for(height, 0) != LIAR:
             proposal = out_of_turn_proposal(self.config, self.key, parent, now_ms)

@@ -308,15 +308,20 @@ def evidence_rows(cluster: NamespacedCluster) -> dict[str, set[Slot]]:
 
 
 def liar_evidence_check(
-    rows: dict[str, set[Slot]], liar: str, equivocations: list[Slot]
+    rows: dict[str, set[Slot]], liar: str, equivocations: list[tuple[Slot, list[str]]]
 ) -> CheckResult:
-    """Every honest node recorded every equivocation the liar made, and no evidence names
+    """Every honest node recorded every equivocation of the liar whose two messages it queued
+    for its engine (`equivocations`: each slot with those nodes), and no evidence names
     anybody else (an honest node that looked as if it signed twice)."""
     others = {n: sorted(s for s in slots if s[0] != liar) for n, slots in rows.items()}
     blamed = {n: s for n, s in others.items() if s}
-    missed = {n: sorted(set(equivocations) - slots) for n, slots in rows.items()}
-    missing = {n: s for n, s in missed.items() if s}
-    kinds = Counter(phase for _, _, _, phase in equivocations)
+    missing = {
+        n: sorted(slot for slot, queued in equivocations if n in queued and slot not in slots)
+        for n, slots in rows.items()
+    }
+    missing = {n: s for n, s in missing.items() if s}
+    short = [slot for slot, queued in equivocations if set(queued) != set(rows)]
+    kinds = Counter(phase for (_, _, _, phase), _ in equivocations)
     made = ", ".join(f"{count} {phase}" for phase, count in sorted(kinds.items())) or "none"
     problems = []
     if blamed:
@@ -326,12 +331,13 @@ def liar_evidence_check(
     if not equivocations:
         problems.append("the liar made no equivocation")
     held = ", ".join(f"{n} {len(slots)}" for n, slots in sorted(rows.items()))
+    unqueued = f"; {len(short)} not queued by every node {short}" if short else ""
     return CheckResult(
         f"evidence names {liar} only",
         not problems,
         "; ".join(problems)
-        or f"every honest node holds the liar's {len(equivocations)} equivocations ({made});"
-        f" rows: {held}",
+        or f"every honest node holds the liar's {len(equivocations)} equivocations ({made}),"
+        f" rows per node: {held}{unqueued}",
     )
 
 

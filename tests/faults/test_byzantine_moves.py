@@ -105,8 +105,8 @@ def test_a_seed_gives_the_same_moves_and_every_kind_comes_before_any_repeats() -
     assert make_byzantine_schedule(3, 40) != make_byzantine_schedule(4, 40)
     moves = make_byzantine_schedule(5, 80)
     assert sorted(m.kind for m in moves[: len(MOVES)]) == sorted(MOVES)
-    assert 80 <= sum(m.hold + m.quiet for m in moves) < 80 + 12 + 5
-    assert all(8 <= m.hold <= 12 for m in moves if m.kind == "equivocate")
+    assert 80 <= sum(m.hold + m.quiet for m in moves) < 80 + 14 + 5
+    assert all(10 <= m.hold <= 14 for m in moves if m.kind == "equivocate")
     assert all(4 <= m.hold <= 8 for m in moves if m.kind != "equivocate")
 
 
@@ -233,12 +233,16 @@ def test_the_liars_turns_may_take_four_intervals_the_other_heights_two() -> None
 
 
 def test_the_evidence_check_wants_every_equivocation_everywhere_and_only_the_liars() -> None:
-    made = [(LIAR, 3, 0, "PROPOSAL"), (LIAR, 5, 0, "PREPARE")]
-    everywhere = {n: set(made) for n in IDS[:3]}
+    slots = [(LIAR, 3, 0, "PROPOSAL"), (LIAR, 5, 0, "PREPARE")]
+    made = [(slot, IDS[:3]) for slot in slots]
+    everywhere = {n: set(slots) for n in IDS[:3]}
     assert liar_evidence_check(everywhere, LIAR, made).passed
-    missed = {**everywhere, "validator-2": {made[0]}}
+    missed = {**everywhere, "validator-2": {slots[0]}}
     result = liar_evidence_check(missed, LIAR, made)
     assert not result.passed and "validator-2" in result.detail
-    blamed = {**everywhere, "validator-3": {*made, ("validator-1", 4, 0, "PREPARE")}}
+    # A node that never had both messages queued is not expected to hold the evidence.
+    unqueued = [(slots[0], IDS[:3]), (slots[1], ["validator-1", "validator-3"])]
+    assert liar_evidence_check(missed, LIAR, unqueued).passed
+    blamed = {**everywhere, "validator-3": {*slots, ("validator-1", 4, 0, "PREPARE")}}
     assert not liar_evidence_check(blamed, LIAR, made).passed
     assert not liar_evidence_check({n: set() for n in IDS[:3]}, LIAR, []).passed

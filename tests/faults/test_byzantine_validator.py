@@ -156,7 +156,9 @@ def byzantine_checks(
     end = next((e["at"] for e in report if e["event"] == "schedule"), time.time())
     gaps = byzantine_gaps(commit_times(cluster.stored_times()), start, end, liar_turn)
     equivocations = [
-        (LIAR, e["height"], e["round"], e["phase"]) for e in report if e["event"] == "equivocated"
+        ((LIAR, e["height"], e["round"], e["phase"]), e["both_queued"])
+        for e in report
+        if e["event"] == "equivocated"
     ]
     served = [e for e in report if e["event"] == "served"]
     return [
