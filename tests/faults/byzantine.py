@@ -289,7 +289,7 @@ class Liar:
     move: str = ""  # the move being played ("" in a quiet spell)
     stopped: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    session: threading.local = field(default_factory=threading.local)
+    local: threading.local = field(default_factory=threading.local)
 
     def __post_init__(self) -> None:
         self.config = ConsensusConfig.from_genesis(self.genesis)
@@ -298,9 +298,9 @@ class Liar:
     # ------------------------------------------------------------------ the real chain
 
     def http(self) -> requests.Session:
-        if not hasattr(self.session, "value"):
-            self.session.value = requests.Session()
-        value: requests.Session = self.session.value
+        if not hasattr(self.local, "http"):
+            self.local.http = requests.Session()
+        value: requests.Session = self.local.http
         return value
 
     @property

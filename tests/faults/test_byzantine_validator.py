@@ -109,7 +109,7 @@ def run_liar(network: FaultNetwork, seed: int, root: Path, lines: list[str]) -> 
     network.start()
     cluster, backend = network.cluster, network.backend
     assert cluster is not None and backend is not None
-    report = root / "liar.jsonl"
+    report = root / "logs" / "liar.jsonl"  # kept with the logs when the seed fails
     election, roll = open_election(backend, int(SECONDS / VOTE_EVERY) + 40, root / "trustees")
     liar = start_liar(network, seed, report)
     driver = VoteDriver(backend, election, roll, every=VOTE_EVERY).start()
