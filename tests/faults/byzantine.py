@@ -271,9 +271,16 @@ class Report:
 
 
 def read_report(path: Path) -> list[dict[str, Any]]:
+    """The report's events so far (a line still being written is left for the next read)."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    events = []
+    for line in path.read_text().splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            continue
+    return events
 
 
 @dataclass

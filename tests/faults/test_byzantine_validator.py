@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ from tests.faults.network import (
 from tests.integration.backend import Backend
 from tests.integration.cluster import BIN, kill_group, wait_until
 from tests.integration.test_backend_vote_path import all_confirmed, open_election
+from validators.core.blocks import genesis_hash
 from validators.core.genesis import load_genesis
 from validators.core.rules import ConsensusConfig
 
@@ -126,7 +128,7 @@ def run_liar(network: FaultNetwork, seed: int, root: Path, lines: list[str]) -> 
     try:
         settle(cluster, driver)
         checks = byzantine_checks(network, driver, read_report(report), lines)
-        checks.append(tally_check(backend, election, driver.acknowledged))
+        checks.append(tally_check(backend, election, driver, root))
     finally:
         kill_group(liar)
     lines += [check.line() for check in checks]
@@ -170,10 +172,15 @@ def byzantine_checks(
     ]
 
 
-def tally_check(backend: Backend, election: dict[str, Any], acknowledged: list[str]) -> CheckResult:
+def tally_check(
+    backend: Backend, election: dict[str, Any], driver: VoteDriver, root: Path
+) -> CheckResult:
     """The official closes the election and starts the tally, which reads every validator in
-    genesis (the liar's chain does not verify) and counts the ballots q of them hold."""
+    genesis (the liar's chain does not verify) and counts the ballots q of them hold; trustees
+    1 and 3 check it against the chain themselves and decrypt: the counts are the votes cast."""
+    name = "the tally counts every acknowledged vote"
     staff = backend.staff()
+    acknowledged = driver.acknowledged
     try:
         wait_until(
             lambda: all_confirmed(staff, election["id"], acknowledged),
@@ -182,15 +189,37 @@ def tally_check(backend: Backend, election: dict[str, Any], acknowledged: list[s
             every=1,
         )
     except TimeoutError as exc:
-        return CheckResult("the tally counts every acknowledged vote", False, str(exc))
+        return CheckResult(name, False, str(exc))
     closing = staff.run_job(f"/api/elections/{election['id']}/close")
     tally = staff.run_job(f"/api/elections/{election['id']}/tally")
-    result = tally.get("result") or {}
-    counted = result.get("ballots")
+    counted = (tally.get("result") or {}).get("ballots")
+    if closing["state"] != "done" or tally["state"] != "done" or counted != len(acknowledged):
+        return CheckResult(
+            name,
+            False,
+            f"close {closing['state']}, tally {tally['state']} ({tally.get('error')}):"
+            f" {counted} ballots for {len(acknowledged)} acknowledged votes",
+        )
+    genesis = backend.cluster.network_dir / "genesis.json"
+    published = genesis_hash(load_genesis(genesis).to_dict())
+    try:
+        backend.run_trustees(
+            "decrypt",
+            election["id"],
+            root / "trustees",
+            [1, 3],
+            *("--genesis", str(genesis), "--genesis-hash", published),
+        )
+    except AssertionError as exc:  # a trustee's command failed: its output
+        return CheckResult(name, False, f"{counted} ballots, but decryption failed: {exc}")
+    results = staff.get("/api/votes/results", election_id=election["id"]).json()
+    # The driver gives voter i the choice i % 3 (tests/faults/network.py).
+    cast = Counter(i % 3 for i, b in enumerate(driver.ballots) if b.status == 201)
+    counts = [r["votes"] for r in results.get("results", [])]
+    expected = [cast[i] for i in range(len(counts))]
     return CheckResult(
-        "the tally counts every acknowledged vote",
-        closing["state"] == "done" and tally["state"] == "done" and counted == len(acknowledged),
-        f"closed ({closing['state']}), tally {tally['state']} at {tally['step']!r}:"
-        f" {counted} ballots for {len(acknowledged)} acknowledged votes"
-        + (f" ({tally.get('error')})" if tally["state"] != "done" else ""),
+        name,
+        results.get("state") == "tallied" and counts == expected and sum(counts) == counted,
+        f"{counted} ballots read from the chains q validators agree on, decrypted by trustees"
+        f" 1 and 3: {counts} (cast {expected})",
     )
