@@ -368,6 +368,19 @@ class Liar:
                 queued.add(node_id)
         return queued
 
+    def equivocated(self, a: Message, b: Message, queued: set[str], **extra: Any) -> None:
+        """Report two conflicting messages for one slot, with the honest nodes that queued
+        both for their engines (those must hold the evidence)."""
+        self.report.write(
+            "equivocated",
+            phase=a.phase,
+            height=a.height,
+            round=a.round,
+            hashes=[a.block_hash, b.block_hash],
+            both_queued=sorted(queued),
+            **extra,
+        )
+
     def play(self, height: int) -> None:
         """The current move at `height`, the honest validators' height (once per height)."""
         move = self.move
@@ -387,26 +400,10 @@ class Liar:
             first, second = split(everyone, self.rng)
             one = self.send(first, a) | self.send(second, b)
             other = self.send(first, b) | self.send(second, a)
-            self.report.write(
-                "equivocated",
-                phase="PROPOSAL",
-                height=height,
-                round=0,
-                hashes=[a.block_hash, b.block_hash],
-                first=[first, second],
-                both_queued=sorted(one & other),
-            )
+            self.equivocated(a, b, one & other, first=[first, second])
         elif move == "conflicting_prepares":
             p, q = conflicting_prepares(self.config, self.key, height, 0, self.rng)
-            got_both = self.send(everyone, p) & self.send(everyone, q)
-            self.report.write(
-                "equivocated",
-                phase="PREPARE",
-                height=height,
-                round=0,
-                hashes=[p.block_hash, q.block_hash],
-                both_queued=sorted(got_both),
-            )
+            self.equivocated(p, q, self.send(everyone, p) & self.send(everyone, q))
         elif move == "out_of_turn" and self.config.proposer_for(height, 0) != LIAR:
             proposal = out_of_turn_proposal(self.config, self.key, parent, now_ms)
             self.send(everyone, proposal)

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 import requests
 
-from tests.faults.fabric import CONTROL, SUBNET, Fabric
+from tests.faults.fabric import CONTROL, SUBNET, Fabric, entered, one_run_at_a_time
 from tests.faults.proxy import LinkProxy
 from tests.faults.schedule import VALIDATORS, Step
 from tests.integration.backend import Backend
@@ -309,3 +310,33 @@ def keep_artifacts(name: str, root: Path, lines: list[str], passed: bool) -> Non
         shutil.copytree(root / "logs", keep)
     keep.mkdir(parents=True, exist_ok=True)
     (keep / "checker.txt").write_text("\n".join(lines) + "\n")
+
+
+def run_on_fabric(
+    artifacts: str,
+    root: Path,
+    lines: list[str],
+    run: Callable[[FaultNetwork], bool],
+    size: int = 3,
+    outside: tuple[str, ...] = (),
+) -> bool:
+    """`run` against a FaultNetwork of `size` validators on a fabric of its own, from the
+    control namespace, one run per machine; the fabric and every process are removed
+    afterwards, and a failed run's logs and checker lines kept under test-artifacts/."""
+    for var in ("DATABASE_URL", "REDIS_URL"):  # servers on the host's loopback are not reachable
+        os.environ.pop(var, None)
+    fabric = Fabric()
+    passed = False
+    with one_run_at_a_time():
+        try:
+            fabric.create(member_addresses(size))
+            with entered(fabric.namespace(CONTROL)):
+                network = FaultNetwork(root, fabric, size=size, outside=outside)
+                try:
+                    passed = run(network)
+                finally:
+                    network.stop()
+        finally:
+            fabric.destroy()
+            keep_artifacts(artifacts, root, lines, passed)
+    return passed

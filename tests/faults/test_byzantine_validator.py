@@ -38,14 +38,8 @@ from tests.faults.checker import (
     moves_effect_check,
     played_moves,
 )
-from tests.faults.fabric import CONTROL, Fabric, entered, one_run_at_a_time, require_root
-from tests.faults.network import (
-    FaultNetwork,
-    VoteDriver,
-    keep_artifacts,
-    member_addresses,
-    settle,
-)
+from tests.faults.fabric import require_root
+from tests.faults.network import FaultNetwork, VoteDriver, run_on_fabric, settle
 from tests.integration.backend import Backend
 from tests.integration.cluster import BIN, kill_group, wait_until
 from tests.integration.test_backend_vote_path import all_confirmed, open_election
@@ -72,23 +66,15 @@ def test_a_byzantine_validator_splits_nothing_and_the_evidence_names_it(
     print(f"\nbyzantine seed={seed} moves of {LIAR} ({len(schedule)}), replay: {replay}")
     for move in schedule:
         print(f"byzantine seed={seed}   {move.describe()}")
-    for var in ("DATABASE_URL", "REDIS_URL"):  # servers on the host's loopback are not reachable
-        os.environ.pop(var, None)
-    fabric = Fabric()
     lines: list[str] = []
-    passed = False
-    with one_run_at_a_time():
-        try:
-            fabric.create(member_addresses(4))
-            with entered(fabric.namespace(CONTROL)):
-                network = FaultNetwork(tmp_path, fabric, size=4, outside=(LIAR,))
-                try:
-                    passed = run_liar(network, seed, tmp_path, lines)
-                finally:
-                    network.stop()
-        finally:
-            fabric.destroy()
-            keep_artifacts(f"byzantine-seed-{seed}", tmp_path, lines, passed)
+    passed = run_on_fabric(
+        f"byzantine-seed-{seed}",
+        tmp_path,
+        lines,
+        lambda network: run_liar(network, seed, tmp_path, lines),
+        size=4,
+        outside=(LIAR,),
+    )
     assert passed, f"byzantine seed {seed} failed; replay: {replay}\n" + "\n".join(lines)
 
 

@@ -26,14 +26,8 @@ from tests.faults.checker import (
     evidence_check,
     liveness_check,
 )
-from tests.faults.fabric import CONTROL, Fabric, entered, one_run_at_a_time, require_root
-from tests.faults.network import (
-    FaultNetwork,
-    keep_artifacts,
-    member_addresses,
-    settle,
-    start_votes,
-)
+from tests.faults.fabric import require_root
+from tests.faults.network import FaultNetwork, run_on_fabric, settle, start_votes
 from tests.faults.schedule import make_schedule
 
 pytestmark = pytest.mark.faults
@@ -53,23 +47,13 @@ def test_fault_schedule_keeps_one_chain_every_vote_and_liveness(seed: int, tmp_p
     print(f"\nseed={seed} schedule ({len(schedule)} steps), replay: {replay}")
     for step in schedule:
         print(f"seed={seed}   {step.describe()}")
-    for var in ("DATABASE_URL", "REDIS_URL"):  # servers on the host's loopback are not reachable
-        os.environ.pop(var, None)
-    fabric = Fabric()
     lines: list[str] = []
-    passed = False
-    with one_run_at_a_time():
-        try:
-            fabric.create(member_addresses())
-            with entered(fabric.namespace(CONTROL)):
-                network = FaultNetwork(tmp_path, fabric)
-                try:
-                    passed = run_schedule(network, seed, schedule, tmp_path, lines)
-                finally:
-                    network.stop()
-        finally:
-            fabric.destroy()
-            keep_artifacts(f"faults-seed-{seed}", tmp_path, lines, passed)
+    passed = run_on_fabric(
+        f"faults-seed-{seed}",
+        tmp_path,
+        lines,
+        lambda network: run_schedule(network, seed, schedule, tmp_path, lines),
+    )
     assert passed, f"seed {seed} failed; replay: {replay}\n" + "\n".join(lines)
 
 
