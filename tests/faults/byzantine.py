@@ -416,9 +416,13 @@ class Liar:
 
     def run(self, schedule: list[Move]) -> None:
         """Follow the chain and play each move at every new height until stopped."""
-        threading.Thread(target=self.play_schedule, args=(schedule,), daemon=True).start()
-        played = 0
         urls = list(self.honest.values())
+        # Joining mid-height: the first height seen may be committed by the time a move is
+        # sent, so the moves start at the next one.
+        for url in urls:
+            self.follow(self.height + 1, [url])
+        played = self.height + 1
+        threading.Thread(target=self.play_schedule, args=(schedule,), daemon=True).start()
         for turn in itertools.count():
             if self.stopped.is_set():
                 return
