@@ -70,14 +70,20 @@ browser: .venv messages static chromium
 test-large: .venv messages static chromium
 	$(call pytest,tests/browser -m large --ds=evoting.settings)
 
-# Seeded fault schedules on a namespaced network (docs/faults.md), as root: SEEDS schedules of
-# FAULT_SECONDS each (seeds 1..SEEDS), or the one seed SEED=<n> to replay it.
+# Seeded fault schedules on a namespaced network (docs/faults.md), as root: SEEDS crash
+# schedules of FAULT_SECONDS each (seeds 1..SEEDS), then BYZ_SEEDS runs of a Byzantine
+# validator-4 (N = 4, q = 3) of BYZ_SECONDS each. SEED=<n> replays one crash seed alone,
+# BYZ_SEED=<n> one Byzantine seed alone.
 SEEDS ?= 3
 FAULT_SECONDS ?= 40
-FAULT_SEEDS = $(or $(SEED),$(shell seq -s, 1 $(SEEDS)))
+BYZ_SEEDS ?= 2
+BYZ_SECONDS ?= 40
+FAULT_SEEDS = $(if $(BYZ_SEED),,$(or $(SEED),$(shell seq -s, 1 $(SEEDS))))
+BYZANTINE_SEEDS = $(if $(SEED),,$(or $(BYZ_SEED),$(shell seq -s, 1 $(BYZ_SEEDS))))
 
 test-faults: .venv iptables
 	FAULT_SEEDS=$(FAULT_SEEDS) FAULT_SECONDS=$(FAULT_SECONDS) \
+	BYZANTINE_SEEDS=$(BYZANTINE_SEEDS) BYZANTINE_SECONDS=$(BYZ_SECONDS) \
 		$(PY) -m pytest tests/faults -s -p no:cacheprovider
 
 iptables:

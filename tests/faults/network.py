@@ -10,11 +10,13 @@ stubbed.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +24,11 @@ from typing import Any
 
 import requests
 
-from tests.faults.fabric import CONTROL, SUBNET, Fabric
+from tests.faults.fabric import CONTROL, SUBNET, Fabric, entered, one_run_at_a_time
 from tests.faults.proxy import LinkProxy
 from tests.faults.schedule import VALIDATORS, Step
 from tests.integration.backend import Backend
-from tests.integration.cluster import Cluster
+from tests.integration.cluster import REPO, Cluster, wait_until
 from tests.integration.test_backend_vote_path import cast, open_election
 
 NODE_PORT = 8001
@@ -39,9 +41,14 @@ def node_id(member: str) -> str:
     return f"validator-{member[1:]}"
 
 
-def member_addresses() -> dict[str, str]:
+def members(count: int = len(VALIDATORS)) -> list[str]:
+    """v1, v2, ... for `count` validators."""
+    return [f"v{n}" for n in range(1, count + 1)]
+
+
+def member_addresses(count: int = len(VALIDATORS)) -> dict[str, str]:
     addresses = {CONTROL: f"{SUBNET}.1"}
-    addresses.update({v: f"{SUBNET}.1{v[1:]}" for v in VALIDATORS})
+    addresses.update({v: f"{SUBNET}.1{v[1:]}" for v in members(count)})
     return addresses
 
 
@@ -54,7 +61,7 @@ class NamespacedCluster(Cluster):
     bootnode_port: int = BOOTNODE_PORT
 
     def node_addresses(self) -> list[tuple[str, int]]:
-        return [(self.fabric.members[v], NODE_PORT) for v in VALIDATORS[: self.size]]
+        return [(self.fabric.members[v], NODE_PORT) for v in members(self.size)]
 
     def env(self, node_id: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
         # The bootnode answers only the host names it is told (10.77.0.1, not loopback here).
@@ -113,10 +120,14 @@ class FaultNetwork:
     fabric: Fabric = field(default_factory=Fabric)
     cluster: NamespacedCluster | None = None
     backend: Backend | None = None
+    size: int = 3  # validators in genesis
+    outside: tuple[str, ...] = ()  # those of them the test plays itself
 
     def start(self) -> FaultNetwork:
         """Start every process; the fabric exists and this thread is in its control namespace."""
-        self.cluster = NamespacedCluster(self.root, interval_ms=1000, fabric=self.fabric)
+        self.cluster = NamespacedCluster(
+            self.root, size=self.size, interval_ms=1000, fabric=self.fabric, outside=self.outside
+        )
         self.cluster.start()
         self.backend = Backend(self.cluster, self.root / "backend").start()
         return self
@@ -258,3 +269,74 @@ def start_votes(network: FaultNetwork, voters: int, trustee_folder: Path) -> Vot
     assert network.backend is not None
     election, roll = open_election(network.backend, voters, trustee_folder)
     return VoteDriver(network.backend, election, roll).start()
+
+
+def on_chain(cluster: Cluster, node_id: str, election_id: str) -> set[str]:
+    response = requests.get(
+        cluster.url(node_id) + "/blockchain", params={"election_id": election_id}, timeout=10
+    )
+    return {tx["tx_id"] for tx in response.json()["transactions"]}
+
+
+def settle(cluster: Cluster, driver: VoteDriver) -> None:
+    """Wait (bounded) until every node holds every acknowledged vote and the heights meet;
+    a timeout is left to the checker to report."""
+    wanted = set(driver.acknowledged)
+    election_id = driver.election["chain_election_id"]
+    try:
+        wait_until(
+            lambda: all(wanted <= on_chain(cluster, n, election_id) for n in cluster.nodes),
+            60,
+            "every acknowledged vote on every node",
+            every=1,
+        )
+        wait_until(
+            lambda: max(h := [cluster.height(n) for n in cluster.nodes]) - min(h) <= 1,
+            20,
+            "the heights to meet",
+            every=0.5,
+        )
+    except TimeoutError as exc:
+        print(f"settle: {exc}")
+
+
+def keep_artifacts(name: str, root: Path, lines: list[str], passed: bool) -> None:
+    """A failing seed's process logs and checker lines, kept under test-artifacts/<name>."""
+    if passed:
+        return
+    keep = REPO / "test-artifacts" / name
+    shutil.rmtree(keep, ignore_errors=True)
+    if (root / "logs").exists():
+        shutil.copytree(root / "logs", keep)
+    keep.mkdir(parents=True, exist_ok=True)
+    (keep / "checker.txt").write_text("\n".join(lines) + "\n")
+
+
+def run_on_fabric(
+    artifacts: str,
+    root: Path,
+    lines: list[str],
+    run: Callable[[FaultNetwork], bool],
+    size: int = 3,
+    outside: tuple[str, ...] = (),
+) -> bool:
+    """`run` against a FaultNetwork of `size` validators on a fabric of its own, from the
+    control namespace, one run per machine; the fabric and every process are removed
+    afterwards, and a failed run's logs and checker lines kept under test-artifacts/."""
+    for var in ("DATABASE_URL", "REDIS_URL"):  # servers on the host's loopback are not reachable
+        os.environ.pop(var, None)
+    fabric = Fabric()
+    passed = False
+    with one_run_at_a_time():
+        try:
+            fabric.create(member_addresses(size))
+            with entered(fabric.namespace(CONTROL)):
+                network = FaultNetwork(root, fabric, size=size, outside=outside)
+                try:
+                    passed = run(network)
+                finally:
+                    network.stop()
+        finally:
+            fabric.destroy()
+            keep_artifacts(artifacts, root, lines, passed)
+    return passed

@@ -14,12 +14,10 @@ Needs root (namespaces, iptables); `make test` does not run it.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.faults.checker import (
     chain_checks,
@@ -28,45 +26,15 @@ from tests.faults.checker import (
     evidence_check,
     liveness_check,
 )
-from tests.faults.fabric import CONTROL, Fabric, entered, one_run_at_a_time, require_root
-from tests.faults.network import FaultNetwork, VoteDriver, member_addresses, start_votes
+from tests.faults.fabric import require_root
+from tests.faults.network import FaultNetwork, run_on_fabric, settle, start_votes
 from tests.faults.schedule import make_schedule
-from tests.integration.cluster import REPO, Cluster, wait_until
 
 pytestmark = pytest.mark.faults
 
 SEEDS = [int(s) for s in os.environ.get("FAULT_SEEDS", "1").split(",") if s.strip()]
 SECONDS = float(os.environ.get("FAULT_SECONDS", "40"))
 VOTE_EVERY = 0.5
-
-
-def on_chain(cluster: Cluster, node_id: str, election_id: str) -> set[str]:
-    response = requests.get(
-        cluster.url(node_id) + "/blockchain", params={"election_id": election_id}, timeout=10
-    )
-    return {tx["tx_id"] for tx in response.json()["transactions"]}
-
-
-def settle(cluster: Cluster, driver: VoteDriver) -> None:
-    """Wait (bounded) until every node holds every acknowledged vote and the heights meet;
-    a timeout is left to the checker to report."""
-    wanted = set(driver.acknowledged)
-    election_id = driver.election["chain_election_id"]
-    try:
-        wait_until(
-            lambda: all(wanted <= on_chain(cluster, n, election_id) for n in cluster.nodes),
-            60,
-            "every acknowledged vote on every node",
-            every=1,
-        )
-        wait_until(
-            lambda: max(h := [cluster.height(n) for n in cluster.nodes]) - min(h) <= 1,
-            20,
-            "the heights to meet",
-            every=0.5,
-        )
-    except TimeoutError as exc:
-        print(f"settle: {exc}")
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -79,36 +47,14 @@ def test_fault_schedule_keeps_one_chain_every_vote_and_liveness(seed: int, tmp_p
     print(f"\nseed={seed} schedule ({len(schedule)} steps), replay: {replay}")
     for step in schedule:
         print(f"seed={seed}   {step.describe()}")
-    for var in ("DATABASE_URL", "REDIS_URL"):  # servers on the host's loopback are not reachable
-        os.environ.pop(var, None)
-    fabric = Fabric()
     lines: list[str] = []
-    passed = False
-    with one_run_at_a_time():
-        try:
-            fabric.create(member_addresses())
-            with entered(fabric.namespace(CONTROL)):
-                network = FaultNetwork(tmp_path, fabric)
-                try:
-                    passed = run_schedule(network, seed, schedule, tmp_path, lines)
-                finally:
-                    network.stop()
-        finally:
-            fabric.destroy()
-            keep_artifacts(seed, tmp_path, lines, passed)
+    passed = run_on_fabric(
+        f"faults-seed-{seed}",
+        tmp_path,
+        lines,
+        lambda network: run_schedule(network, seed, schedule, tmp_path, lines),
+    )
     assert passed, f"seed {seed} failed; replay: {replay}\n" + "\n".join(lines)
-
-
-def keep_artifacts(seed: int, root: Path, lines: list[str], passed: bool) -> None:
-    """A failing seed's process logs and checker lines, kept under test-artifacts/."""
-    if passed:
-        return
-    keep = REPO / "test-artifacts" / f"faults-seed-{seed}"
-    shutil.rmtree(keep, ignore_errors=True)
-    if (root / "logs").exists():
-        shutil.copytree(root / "logs", keep)
-    keep.mkdir(parents=True, exist_ok=True)
-    (keep / "checker.txt").write_text("\n".join(lines) + "\n")
 
 
 def run_schedule(
