@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +39,15 @@ def network(tmp_path: Path, settings: SettingsWrapper) -> Iterator[Genesis]:
 def submitter(network: Genesis, settings: SettingsWrapper) -> SigningKey:
     """The backend's key: the one authorised transaction submitter."""
     return SigningKey.load(Path(settings.NETWORK_DIR) / "keys" / "backend.key")
+
+
+@pytest.fixture
+def stalled() -> Iterator[str]:
+    """A peer's URL where connections complete (the kernel's backlog) and requests are never
+    answered, as with a SIGSTOPped process: a listening socket nobody accepts from."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(128)
+    host, port = server.getsockname()
+    yield f"http://{host}:{port}"
+    server.close()

@@ -8,7 +8,6 @@ read timeout, and a network with one paused validator went seconds without a com
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -37,17 +36,6 @@ def fresh_engine(network: Genesis) -> Iterator[None]:
     engine.reset()
     yield
     engine.reset()
-
-
-@pytest.fixture
-def stalled() -> Iterator[str]:
-    """A listening socket nobody accepts from, as a SIGSTOPped peer."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(128)
-    host, port = server.getsockname()
-    yield f"http://{host}:{port}"
-    server.close()
 
 
 def block_one(settings: SettingsWrapper, network: Genesis) -> CommittedBlock:

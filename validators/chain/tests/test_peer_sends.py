@@ -4,7 +4,6 @@ its own messages only, never the messages to the other peers."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,18 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from validators.chain import peers
-
-
-@pytest.fixture
-def stalled() -> Iterator[str]:
-    """A listening socket nobody accepts from: connections complete (the kernel's backlog),
-    requests are never answered, as with a SIGSTOPped peer."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(128)
-    host, port = server.getsockname()
-    yield f"http://{host}:{port}"
-    server.close()
 
 
 @pytest.fixture
