@@ -48,11 +48,25 @@ def declare_error_answers(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     to every operation under /api/ that does not declare it already."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    schemas = result["components"]["schemas"]
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/"):
             continue
         for operation in operations.values():
+            _require_polymorphic_body(operation, schemas)
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_STATUSES.items():
                 responses.setdefault(status, {"description": description, "content": reference})
     return result
+
+
+def _require_polymorphic_body(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """drf-spectacular leaves a body made of one of several serializers (creating an election
+    with candidates or with contests; the ways to vote) optional; such a body is required."""
+    body = operation.get("requestBody")
+    if not body:
+        return
+    for content in body.get("content", {}).values():
+        reference = content.get("schema", {}).get("$ref", "")
+        if "oneOf" in schemas.get(reference.rsplit("/", 1)[-1], {}):
+            body["required"] = True

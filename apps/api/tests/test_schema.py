@@ -61,3 +61,12 @@ def test_the_docs_page_renders(client: Client) -> None:
     response = client.get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def test_a_body_of_one_of_several_forms_is_required(client: Client) -> None:
+    """An empty POST to these is a 400, so the schema must not call their body optional."""
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+    for path in ("/api/elections/", "/api/votes/submit/"):
+        assert paths[path]["post"]["requestBody"]["required"] is True, path
+    assert "required" not in paths["/api/elections/{id}/invitations/"]["post"]["requestBody"]
