@@ -12,6 +12,11 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+# The voter pages' ballot code (bundled by npm) and the compiled French catalogue are built in
+# the checkout first, by `make static messages` (`make compose-smoke` does); an image without
+# them would serve voting pages that cannot encrypt.
+RUN test -f apps/pages/static/pages/build/ballot.js && test -f locale/fr/LC_MESSAGES/django.mo \
+    || { echo "run make static messages in the checkout before building the image" >&2; exit 1; }
 RUN useradd --system --home-dir /app evoting \
     && mkdir -p /app/var "$NETWORK_DIR" /var/evoting/metrics \
     && chown -R evoting /app/var /var/evoting

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 # pytest exits 5 when a path holds no tests yet: that is not a failure here.
 pytest = $(PY) -m pytest $(1) || test $$? -eq 5
 
-.PHONY: .venv run test test-large test-faults iptables lint bench clean messages gettext static browser chromium demo-decrypt
+.PHONY: .venv run test test-large test-faults compose-smoke iptables lint bench clean messages gettext static browser chromium demo-decrypt
 
 # Reinstalls whenever requirements.txt is newer than the last install.
 $(STAMP): requirements.txt
@@ -85,6 +85,12 @@ test-faults: .venv iptables
 	FAULT_SEEDS=$(FAULT_SEEDS) FAULT_SECONDS=$(FAULT_SECONDS) \
 	BYZANTINE_SEEDS=$(BYZANTINE_SEEDS) BYZANTINE_SECONDS=$(BYZ_SECONDS) \
 		$(PY) -m pytest tests/faults -s -p no:cacheprovider
+
+# docker-compose.yml for real, as root (docs/operations.md): installs Docker and docker-compose
+# if missing, pulls the base images or builds stand-ins (scripts/compose/), builds the image,
+# brings the project up, votes, kills and restarts a validator, tallies, and takes it all down.
+compose-smoke: .venv messages static
+	sh scripts/compose/smoke.sh
 
 iptables:
 	@command -v iptables >/dev/null || { apt-get update -qq && apt-get install -y -qq iptables; }

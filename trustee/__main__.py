@@ -4,7 +4,7 @@
                                [--confirm-keys FINGERPRINT] [--wait]
     python -m trustee decrypt  --server URL --election ID --email ADDRESS --secret-file FILE
                                --genesis genesis.json [--genesis-hash HASH]
-                               [--allow-left-out TRACKER ...]
+                               [--read-at VALIDATOR=URL ...] [--allow-left-out TRACKER ...]
     python -m trustee status   --server URL --election ID --email ADDRESS
 
 It logs in with the trustee's own account (the password is asked for, or read from
@@ -89,6 +89,15 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--genesis", type=Path, required=True, help="your copy")
             command.add_argument("--genesis-hash", help="the published hash of genesis")
             command.add_argument(
+                "--read-at",
+                action="append",
+                default=[],
+                type=read_at,
+                metavar="VALIDATOR=URL",
+                help="read this validator at URL rather than at its genesis URL (for example "
+                "from outside the validators' own network); its chain is checked the same",
+            )
+            command.add_argument(
                 "--allow-left-out",
                 action="append",
                 default=[],
@@ -96,6 +105,14 @@ def parser() -> argparse.ArgumentParser:
                 help="a certified ballot the server may leave out (after checking why)",
             )
     return top
+
+
+def read_at(text: str) -> tuple[str, str]:
+    """`validator-1=https://v1.example.org` -> (id, URL)."""
+    node_id, _, url = text.partition("=")
+    if not node_id or not url.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected VALIDATOR=http(s)://..., not {text!r}")
+    return node_id, url.rstrip("/")
 
 
 def connect(args: argparse.Namespace) -> TrusteeApi:
@@ -117,6 +134,7 @@ def step_for(args: argparse.Namespace, api: TrusteeApi) -> Callable[[], Progress
         passphrase,
         confirm_keys=getattr(args, "confirm_keys", None),
         genesis_hash=getattr(args, "genesis_hash", None),
+        read_at=dict(getattr(args, "read_at", [])),
         ask=ask_at_terminal if sys.stdin.isatty() else None,
     )
     if args.command == "ceremony":

@@ -19,8 +19,8 @@ envelopes and complaints. The secret file is written before anything depending o
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,8 @@ class Local:
     confirm_keys: str | None = None  # the keys fingerprint the trustees agreed on
     genesis_hash: str | None = None  # the published hash of the network's genesis
     ask: Callable[[str], bool] | None = None  # a yes/no question at the terminal
+    # validator id -> the URL this trustee reads it at, where not at its genesis URL
+    read_at: Mapping[str, str] = field(default_factory=dict)
 
 
 def ceremony_step(api: TrusteeApi, local: Local) -> Progress:

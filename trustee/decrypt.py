@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -65,10 +66,13 @@ def decrypt_step(
         return Progress(True, "your partial decryption was already accepted")
     key = _trustee_key(info, secrets.share, secrets.trustee, secrets.election_hash)
     genesis = _genesis(genesis_path)
+    unknown = sorted(set(local.read_at) - {v.id for v in genesis.validators})
+    if unknown:
+        raise TrusteeError(f"--read-at names {unknown[0]}, which is not a validator of genesis")
     refusal = _unconfirmed_genesis(genesis, local)
     if refusal:
         return refusal
-    checked = check_tally(info, genesis, allowed_left_out)
+    checked = check_tally(info, genesis, allowed_left_out, local.read_at)
     fixed = aggregate_hash(checked.aggregate)
     if secrets.decrypted is not None and secrets.decrypted != fixed:
         raise TrusteeError(
@@ -139,13 +143,17 @@ def _genesis(path: Path) -> Genesis:
 
 
 def check_tally(
-    info: dict[str, Any], genesis: Genesis, allowed_left_out: frozenset[str]
+    info: dict[str, Any],
+    genesis: Genesis,
+    allowed_left_out: frozenset[str],
+    read_at: Mapping[str, str] | None = None,
 ) -> TallyCheck:
-    """The certified ballots the server's aggregate must add up; TrusteeError if it does not."""
+    """The certified ballots the server's aggregate must add up; TrusteeError if it does not.
+    `read_at`: validator id -> the URL to read it at instead of its genesis URL."""
     parameters = ElectionParameters.from_dict(info["election"]["parameters"])
     election_key = ElectionKey.from_dict(info["election_key"])
     try:
-        reading = read_certified(genesis, parameters.election_id)
+        reading = read_certified(genesis, parameters.election_id, read_at=read_at)
     except AuditError as exc:
         raise TrusteeError(f"refusing to decrypt: the chain cannot be certified: {exc}") from None
     certified = {b.tracker: b for b in reading.ballots}

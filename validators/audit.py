@@ -27,7 +27,7 @@ import hashlib
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -260,9 +260,12 @@ def read_certified(
     connect_timeout: float = 2.0,
     on_progress: Callable[[int, int], None] | None = None,
     progress_every: float = 0.5,
+    read_at: Mapping[str, str] | None = None,
 ) -> CertifiedReading:
     """Read every validator in genesis, audit each chain back to genesis, and return the
-    election's ballots held by at least q of the chains that verify. AuditError when fewer
+    election's ballots held by at least q of the chains that verify. `read_at` maps a
+    validator's id to the URL to read it at instead of its genesis URL (a reader outside the
+    validators' own network); what is checked is the same. AuditError when fewer
     than q chains verify, or when two verified chains differ (both certified by a quorum:
     more validators lied than the network tolerates).
 
@@ -270,9 +273,10 @@ def read_certified(
     the caller's thread every `progress_every` seconds while the reading threads work, and
     once at the end."""
     counts = ReadCounts()
+    urls = read_at or {}
     with ThreadPoolExecutor(max_workers=len(genesis.validators)) as pool:
         futures = [
-            pool.submit(read_node, v.id, v.url, genesis, connect_timeout, counts)
+            pool.submit(read_node, v.id, urls.get(v.id, v.url), genesis, connect_timeout, counts)
             for v in genesis.validators
         ]
         pending = set(futures)
