@@ -12,7 +12,7 @@
 # COMPOSE_SMOKE_TIMEOUT (seconds, default 1200) bounds the whole run.
 set -eu
 cd "$(dirname "$0")/../.."
-STATE=var/compose
+STATE=test-artifacts/compose-host  # dockerd's log (when started here) and the build's
 mkdir -p "$STATE"
 
 need() {  # command package
