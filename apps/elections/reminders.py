@@ -171,7 +171,26 @@ def send_reminder(reminder_id: int, batch_size: int | None = None) -> int:
             .update(reminder=reminder, reminded_at=now)
         ]
         if claimed:
-            connection.send_messages([reminder_email(election, entry) for entry in claimed])
+            try:
+                connection.send_messages([reminder_email(election, entry) for entry in claimed])
+            except Exception:
+                # The mail server refused the batch: these voters have not had the reminder.
+                # Give each back what it held before, so that the run taken up again after
+                # JOB_STALL_SECONDS e-mails them (a voter the server took before refusing
+                # may then receive it twice, never not at all).
+                for entry in claimed:
+                    RollEntry.objects.filter(pk=entry.pk, reminder=reminder).update(
+                        reminder_id=entry.reminder_id, reminded_at=entry.reminded_at
+                    )
+                log.exception(
+                    "reminder id=%s election=%s: the mail server refused %s e-mails; "
+                    "they are sent when the run is taken up again",
+                    reminder.pk,
+                    election.pk,
+                    len(claimed),
+                    extra={"election": election.pk},
+                )
+                raise
         Reminder.objects.filter(pk=reminder.pk).update(
             sent=F("sent") + len(claimed), updated_at=timezone.now()
         )

@@ -5,12 +5,15 @@ goes out once its time has passed, once."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import smtplib
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
 from pytest_django.fixtures import SettingsWrapper
@@ -18,7 +21,7 @@ from pytest_django.fixtures import SettingsWrapper
 from apps.accounts.models import User
 from apps.elections.errors import InvalidInput, WrongState
 from apps.elections.models import Election, Reminder, RollEntry
-from apps.elections.reminders import schedule_reminder, send_reminder
+from apps.elections.reminders import dispatch_due_reminders, schedule_reminder, send_reminder
 from apps.elections.schedule import run_schedule
 from apps.elections.services import (
     VoterRow,
@@ -104,6 +107,34 @@ def test_a_run_repeated_mid_way_never_e_mails_a_voter_twice(
     assert send_reminder(reminder.pk, batch_size=1) == 2
     assert first.user.email not in recipients() and len(recipients()) == 2
     assert send_reminder(reminder.pk, batch_size=1) == 0
+
+
+class RefusingMailServer(BaseEmailBackend):
+    """A mail server that refuses every message."""
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        raise smtplib.SMTPDataError(451, b"try again later")
+
+
+def test_a_batch_the_mail_server_refuses_is_sent_when_the_run_is_taken_up_again(
+    four_voters: Election, site: str, settings: SettingsWrapper
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingMailServer"
+    reminder = schedule_reminder(four_voters, timezone.now() + HOUR)
+    Reminder.objects.filter(pk=reminder.pk).update(
+        state=Reminder.State.SENDING, send_at=timezone.now()
+    )
+    with pytest.raises(smtplib.SMTPDataError):
+        send_reminder(reminder.pk)
+    assert not RollEntry.objects.filter(reminder=reminder).exists()
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.SENDING and reminder.sent == 0
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    stalled = timezone.now() + timedelta(seconds=settings.JOB_STALL_SECONDS + 1)
+    assert dispatch_due_reminders(stalled) == [reminder.pk]
+    assert recipients() == sorted(NOT_VOTED)
+    reminder.refresh_from_db()
+    assert reminder.state == Reminder.State.SENT and reminder.sent == 3
 
 
 def test_a_later_reminder_goes_to_those_who_still_have_not_voted(
