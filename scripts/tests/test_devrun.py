@@ -308,7 +308,7 @@ def test_the_ready_banner_comes_only_after_every_web_process_answers(tmp_path: P
     )
     try:
         output = Output(process)
-        banner = output.wait_for("ready: open http://127.0.0.1:8000/", timeout=30)
+        banner = output.wait_for("ready: open http://127.0.0.1:8000/", timeout=120)
         order = output.seen
         slow_healthy = next(
             i for i, line in enumerate(order) if line.startswith("slow") and "healthy now" in line
