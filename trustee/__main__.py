@@ -115,6 +115,14 @@ def read_at(text: str) -> tuple[str, str]:
     return node_id, url.rstrip("/")
 
 
+def read_at_map(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        repeated = next(n for n, _ in pairs if sum(m == n for m, _ in pairs) > 1)
+        raise TrusteeError(f"--read-at names {repeated} twice")
+    return mapping
+
+
 def connect(args: argparse.Namespace) -> TrusteeApi:
     token = os.environ.get("EVOTING_TOKEN")
     if token:
@@ -134,7 +142,7 @@ def step_for(args: argparse.Namespace, api: TrusteeApi) -> Callable[[], Progress
         passphrase,
         confirm_keys=getattr(args, "confirm_keys", None),
         genesis_hash=getattr(args, "genesis_hash", None),
-        read_at=dict(getattr(args, "read_at", [])),
+        read_at=read_at_map(getattr(args, "read_at", [])),
         ask=ask_at_terminal if sys.stdin.isatty() else None,
     )
     if args.command == "ceremony":

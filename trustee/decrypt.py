@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from evcrypto import (
     Aggregate,
@@ -66,9 +67,7 @@ def decrypt_step(
         return Progress(True, "your partial decryption was already accepted")
     key = _trustee_key(info, secrets.share, secrets.trustee, secrets.election_hash)
     genesis = _genesis(genesis_path)
-    unknown = sorted(set(local.read_at) - {v.id for v in genesis.validators})
-    if unknown:
-        raise TrusteeError(f"--read-at names {unknown[0]}, which is not a validator of genesis")
+    check_read_at(genesis, local.read_at)
     refusal = _unconfirmed_genesis(genesis, local)
     if refusal:
         return refusal
@@ -94,11 +93,40 @@ def aggregate_hash(total: Aggregate) -> str:
     return canonical_hash(total.to_dict())
 
 
+def check_read_at(genesis: Genesis, read_at: Mapping[str, str]) -> None:
+    """TrusteeError unless --read-at keeps the q readings independent: only validators of
+    genesis, each at an address of its own, and none read over plain HTTP where genesis says
+    HTTPS (but on this machine)."""
+    genesis_urls = {v.id: v.url for v in genesis.validators}
+    unknown = sorted(set(read_at) - set(genesis_urls))
+    if unknown:
+        raise TrusteeError(f"--read-at names {unknown[0]}, which is not a validator of genesis")
+    readers: dict[str, list[str]] = {}
+    for node_id, url in genesis_urls.items():
+        readers.setdefault(read_at.get(node_id, url).rstrip("/"), []).append(node_id)
+    shared = [ids for ids in readers.values() if len(ids) > 1]
+    if shared:
+        raise TrusteeError(
+            f"--read-at reads {' and '.join(shared[0])} at one address; each validator must be "
+            "read at its own (one server answering for several would stand for them all)"
+        )
+    for node_id, url in read_at.items():
+        host = urlsplit(url).hostname or ""
+        downgraded = genesis_urls[node_id].startswith("https://") and url.startswith("http://")
+        if downgraded and host not in ("127.0.0.1", "localhost", "::1"):
+            raise TrusteeError(
+                f"--read-at reads {node_id} over plain HTTP, where genesis says HTTPS"
+            )
+
+
 def _unconfirmed_genesis(genesis: Genesis, local: Local) -> Progress | None:
     """None once the trustee confirmed this genesis; otherwise why not."""
     digest = genesis_hash(genesis.to_dict())
     validators = ", ".join(v.url for v in genesis.validators)
     summary = f"genesis hash {digest} ({len(genesis.validators)} validators: {validators})"
+    if local.read_at:
+        where = ", ".join(f"{node_id} at {url}" for node_id, url in sorted(local.read_at.items()))
+        summary += f"; read {where}"
     if local.genesis_hash is not None:
         if local.genesis_hash != digest:
             raise TrusteeError(f"refusing to decrypt: {summary} is not the one you confirmed")

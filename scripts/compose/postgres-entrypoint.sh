@@ -14,6 +14,7 @@ export PGDATA POSTGRES_USER POSTGRES_DB
 if [ "${1:-postgres}" != postgres ]; then
     exec "$@"
 fi
+[ $# -gt 0 ] && shift  # the rest are the server's own arguments
 : "${POSTGRES_PASSWORD:?the postgres stand-in needs POSTGRES_PASSWORD}"
 
 mkdir -p "$PGDATA" /var/run/postgresql
@@ -46,4 +47,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     as_postgres pg_ctl --wait --silent -m fast stop
 fi
 
-exec runuser -u postgres -- postgres -c listen_addresses='*'
+# The server itself as PID 1 (no su-like parent that would SIGKILL it on stop): it gets
+# docker's SIGINT (STOPSIGNAL) and shuts down cleanly.
+exec setpriv --reuid=postgres --regid=postgres --init-groups \
+    postgres -c listen_addresses='*' "$@"

@@ -9,22 +9,38 @@
 #   4. runs tests/compose (pytest -m compose): up under its own project name, every health
 #      check, an election with trustees, votes, a validator killed and restarted, the tally,
 #      then `down -v`, leaving nothing of the project behind.
-# COMPOSE_SMOKE_TIMEOUT (seconds, default 1200) bounds the whole run.
+# COMPOSE_SMOKE_TIMEOUT (seconds, default 1200) bounds the whole run; at the deadline pytest
+# is interrupted and still takes the project down.
 set -eu
 cd "$(dirname "$0")/../.."
+deadline=$(($(date +%s) + ${COMPOSE_SMOKE_TIMEOUT:-1200}))
+budget() {  # sets $remaining, the seconds before the deadline; stops if too few are left
+    remaining=$((deadline - $(date +%s)))
+    if [ "$remaining" -lt 60 ]; then
+        echo "compose-smoke: out of time before $1 (COMPOSE_SMOKE_TIMEOUT)" >&2
+        exit 1
+    fi
+}
 STATE=test-artifacts/compose-host  # dockerd's log (when started here) and the build's
 mkdir -p "$STATE"
 
+if [ "$(id -u)" -ne 0 ]; then
+    echo "compose-smoke: run it as root (it installs packages and starts dockerd)" >&2
+    exit 1
+fi
+missing=""
 need() {  # command package
     command -v "$1" >/dev/null 2>&1 || missing="$missing $2"
 }
-missing=""
 need dockerd docker.io
 need docker-compose docker-compose
 need debootstrap debootstrap
+[ -r /usr/share/keyrings/debian-archive-keyring.gpg ] || missing="$missing debian-archive-keyring"
 if [ -n "$missing" ]; then
     echo "== installing$missing"
-    apt-get update -qq && apt-get install -y -qq $missing >/dev/null
+    # On a host with systemd the docker.io package starts and enables docker.service itself;
+    # that daemon is left running.
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
 started=""
@@ -40,7 +56,8 @@ trap stop_dockerd EXIT
 trap 'exit 130' INT TERM
 if ! docker info >/dev/null 2>&1; then
     echo "== starting dockerd (log: $STATE/dockerd.log)"
-    dockerd >"$STATE/dockerd.log" 2>&1 &
+    # A session of its own: a Ctrl-C or a deadline meant for the run never reaches it.
+    setsid dockerd >"$STATE/dockerd.log" 2>&1 &
     started=$!
     i=0
     until docker info >/dev/null 2>&1; do
@@ -55,11 +72,14 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 echo "== base images"
-sh scripts/compose/stand-in-images.sh
+budget "the base images"
+timeout "$remaining" sh scripts/compose/stand-in-images.sh
 
 echo "== docker build -t evoting:latest ."
 start=$(date +%s)
-if ! docker build --network host -t evoting:latest . >"$STATE/build.log" 2>&1; then
+budget "the image build"
+if ! timeout "$remaining" docker build --network host -t evoting:latest . \
+    >"$STATE/build.log" 2>&1; then
     tail -n 30 "$STATE/build.log" >&2
     echo "compose-smoke: docker build failed (log above, whole in $STATE/build.log)" >&2
     exit 1
@@ -67,6 +87,8 @@ fi
 echo "built in $(($(date +%s) - start)) s"
 
 echo "== tests/compose"
-# SIGINT at the deadline: pytest still runs the fixture's teardown (logs kept, down -v).
-timeout -s INT -k 60 "${COMPOSE_SMOKE_TIMEOUT:-1200}" .venv/bin/python -m pytest tests/compose -m compose \
-    -s -p no:cacheprovider
+# SIGINT at the deadline, to pytest alone (--foreground): it still runs the fixture's
+# teardown (logs kept, down -v). No terminal input: nothing may stop to ask.
+budget "the tests"
+timeout --foreground -s INT -k 120 "$remaining" \
+    .venv/bin/python -m pytest tests/compose -m compose -s -x -p no:cacheprovider </dev/null

@@ -10,7 +10,8 @@
 #                     /docker-entrypoint-initdb.d/ as the official image does
 #   redis:7           Debian's redis-server (7.0)
 # A stand-in is for smoke-testing the compose file on such a machine, never for production:
-# pull the real images there. Each stand-in carries this machine's CA bundle, so that pip
+# pull the real images there. Each stand-in carries the label org.evoting.stand-in=true, and
+# a later run replaces it with the real image as soon as a registry answers. Each stand-in carries this machine's CA bundle, so that pip
 # inside `docker build` trusts what this machine trusts.
 # Needs root, docker and debootstrap. MIRROR (default http://deb.debian.org/debian) and
 # WORK (default var/compose/stand-ins) can be set.
@@ -23,7 +24,14 @@ CA_BUNDLE=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 mkdir -p "$WORK/cache"
 WORK=$(cd "$WORK" && pwd)
 
+LABEL=org.evoting.stand-in
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
 have() { docker image inspect "$1" >/dev/null 2>&1; }
+
+is_stand_in() {
+    [ "$(docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null)" = true ]
+}
 
 pulled() {
     # A registry that cannot be reached fails within seconds; a slow pull is given a minute.
@@ -46,8 +54,9 @@ stand_in() {
     unmount_under "$root"
     rm -rf --one-file-system "$root"
     echo "stand-in $name: debootstrap bookworm with $packages"
+    # Every package checked against Debian's archive key, never taken unverified.
     debootstrap --variant=minbase --include="$packages" --cache-dir="$WORK/cache" \
-        bookworm "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || {
+        --keyring="$KEYRING" bookworm "$root" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || {
         unmount_under "$root"
         tail -n 20 "$WORK/debootstrap.log" >&2
         echo "stand-in $name: debootstrap failed (log above)" >&2
@@ -59,8 +68,10 @@ stand_in() {
     unmount_under "$root"
     "$setup" "$root"
     rm -rf "$root/var/cache/apt/archives"/*.deb "$root/var/lib/apt/lists"/*
-    tar -C "$root" --one-file-system -c . | docker import "$@" - "$name" >/dev/null
-    rm -rf --one-file-system "$root"
+    # Through a file, not a pipe: a tar that fails must not leave a truncated image.
+    tar -C "$root" --one-file-system -cf "$root.tar" .
+    docker import --change "LABEL $LABEL=true" "$@" "$root.tar" "$name" >/dev/null
+    rm -rf --one-file-system "$root" "$root.tar"
     echo "stand-in $name: imported"
 }
 
@@ -83,10 +94,12 @@ setup_redis() {
 ensure() {
     name=$1
     shift
-    if have "$name"; then
+    if have "$name" && ! is_stand_in "$name"; then
         echo "image $name: present"
     elif pulled "$name"; then
         echo "image $name: pulled"
+    elif have "$name"; then
+        echo "image $name: the stand-in built earlier (no registry answers)"
     else
         echo "image $name: no registry answers; building a stand-in from Debian's packages"
         stand_in "$name" "$@"
@@ -103,6 +116,7 @@ ensure postgres:16 postgresql-15,ca-certificates setup_postgres \
     --change 'ENV PGDATA=/var/lib/postgresql/data' \
     --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
     --change 'CMD ["postgres"]' \
+    --change 'STOPSIGNAL SIGINT' \
     --change 'EXPOSE 5432'
 ensure redis:7 redis-server,ca-certificates setup_redis \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

@@ -28,6 +28,8 @@ PORTS = {
 }
 ONE_SHOT = {"genesis"}  # services that run to completion
 LOG_TAIL = 40
+# Services without a health check count as up once they have run this long without a restart.
+SETTLE_SECONDS = 10.0
 
 
 class ComposeError(AssertionError):
@@ -87,6 +89,9 @@ class Compose:
         done = subprocess.run(
             self.command(*args),
             cwd=REPO,
+            # The ports the tests use, whatever the caller's environment says (it would
+            # override the env file).
+            env={**os.environ, **{name: str(port) for name, port in PORTS.items()}},
             capture_output=True,
             text=True,
             input=stdin,
@@ -147,10 +152,13 @@ class Compose:
         return "\n".join(lines)
 
     def wait_until_up(self, timeout: float) -> dict[str, ServiceState]:
-        """Every service up (its health check passing, the one-shots finished well);
-        ComposeError at once when one fails, or at the deadline, with the log tails."""
+        """Every service up (its health check passing, the one-shots finished well) and
+        still up SETTLE_SECONDS later, so that a service without a health check that exits
+        soon after starting is caught; ComposeError at once when one fails, or at the
+        deadline, with the log tails."""
         expected = set(self.services())
         deadline = time.monotonic() + timeout
+        up_since: float | None = None
         while True:
             states = self.states()
             failed = [s for s in states.values() if s.failed]
@@ -158,7 +166,11 @@ class Compose:
                 names = [s.service for s in failed]
                 raise ComposeError(f"{', '.join(names)} failed:\n{self.report(names)}")
             if expected <= set(states) and all(states[n].up for n in expected):
-                return states
+                up_since = up_since or time.monotonic()
+                if time.monotonic() - up_since >= SETTLE_SECONDS:
+                    return states
+            else:
+                up_since = None
             if time.monotonic() > deadline:
                 missing = sorted(expected - set(states))
                 raise ComposeError(

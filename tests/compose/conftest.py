@@ -5,13 +5,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
 from tests.compose.compose import ARTIFACTS, PORTS, REPO, Compose
 
 UP_TIMEOUT = 300
+PASSED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +30,27 @@ def compose(
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     project = Compose(env_file)
     project.down()  # whatever an interrupted run left
-    failed_before = request.session.testsfailed
-    came_up = False
+    tests = [item for item in request.session.items if item.module is request.module]
     try:
         project.up(UP_TIMEOUT)
-        came_up = True
         yield project
     finally:
-        if not came_up or request.session.testsfailed > failed_before:
-            saved = project.save_logs()
-            print(f"\nevery service's log is in {saved.relative_to(REPO)}/")
-        project.down()
+        try:
+            # Kept unless every test passed: a failure, an error, a run stopped at its deadline.
+            if not all(item.stash.get(PASSED, False) for item in tests):
+                saved = project.save_logs()
+                print(f"\nevery service's log is in {saved.relative_to(REPO)}/")
+        finally:
+            project.down()
         left = project.leftovers()
         assert not left, f"docker-compose down -v left {left}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call":
+        item.stash[PASSED] = report.passed
+    return report

@@ -105,6 +105,7 @@ def trustee(command: str, index: int, folder: Path, *extra: str) -> subprocess.P
         ],
         cwd=REPO,
         env=env,
+        stdin=subprocess.DEVNULL,  # never a question at a terminal: the flags answer
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -385,46 +385,43 @@ def test_a_trustee_decrypts_one_tally_of_an_election_never_a_second(
     assert not election.decryption_shares.exists()
 
 
-def test_a_trustee_reads_the_validators_where_told_and_only_validators_of_genesis(
+def test_a_trustee_reads_the_validators_where_told_and_only_as_many_as_genesis_names(
     live_server: Any, draft: Election, validators: StandInNetwork, tmp_path: Path
 ) -> None:
     """--read-at replaces a validator's genesis URL for reading (a trustee outside the
-    validators' own network): two of three read where nothing answers leave too few chains;
-    a name genesis does not hold is refused before anything is read."""
+    validators' own network): two of three read where nothing answers leave too few chains.
+    Refused before anything is read: a name genesis does not hold, a name given twice, and
+    two validators read at one address (one server would stand for both)."""
     run_ceremony(live_server.url, draft, tmp_path, [1, 2, 3])
     election = open_election(draft)
     begin_tally(close_election(election))
-    nowhere = [
-        "--read-at",
-        "validator-1=http://127.0.0.1:9",
-        "--read-at",
-        "validator-2=http://127.0.0.1:9",
-    ]
-    cut_off = trustee(
-        "decrypt", live_server.url, election, 1, tmp_path, *genesis_args(validators), *nowhere
-    )
+
+    def decrypt(*read_at: str) -> subprocess.CompletedProcess[str]:
+        flags = [f"--read-at={pair}" for pair in read_at]
+        return trustee(
+            "decrypt", live_server.url, election, 1, tmp_path, *genesis_args(validators), *flags
+        )
+
+    cut_off = decrypt("validator-1=http://127.0.0.1:9", "validator-2=http://127.0.0.1:7")
     assert cut_off.returncode == 1, cut_off.stdout
     assert "only 1 of the 2 validators needed gave a chain that verifies" in cut_off.stderr
-    unknown = ["--read-at", "validator-9=http://127.0.0.1:9"]
-    stranger = trustee(
-        "decrypt", live_server.url, election, 1, tmp_path, *genesis_args(validators), *unknown
-    )
-    assert stranger.returncode == 1
-    assert "--read-at names validator-9, which is not a validator of genesis" in stranger.stderr
-    malformed = trustee(
-        "decrypt",
-        live_server.url,
-        election,
-        1,
-        tmp_path,
-        *genesis_args(validators),
-        "--read-at",
-        "validator-1",
-    )
+    refusals = {
+        ("validator-9=http://127.0.0.1:9",): (
+            "--read-at names validator-9, which is not a validator of genesis"
+        ),
+        ("validator-1=http://127.0.0.1:9", "validator-1=http://127.0.0.1:7"): (
+            "--read-at names validator-1 twice"
+        ),
+        (f"validator-1={validators.url('validator-2')}",): (
+            "--read-at reads validator-1 and validator-2 at one address"
+        ),
+    }
+    for pairs, reason in refusals.items():
+        refused = decrypt(*pairs)
+        assert refused.returncode == 1 and reason in refused.stderr, (pairs, refused.stderr)
+    malformed = decrypt("validator-1")
     assert malformed.returncode == 2 and "expected VALIDATOR=http(s)://" in malformed.stderr
-    same = [f"--read-at=validator-{n}={validators.url(f'validator-{n}')}" for n in (1, 2, 3)]
-    read = trustee(
-        "decrypt", live_server.url, election, 1, tmp_path, *genesis_args(validators), *same
-    )
+    assert not election.decryption_shares.exists()
+    read = decrypt(*(f"validator-{n}={validators.url(f'validator-{n}')}" for n in (1, 2, 3)))
     assert read.returncode == 0, read.stderr
     assert election.decryption_shares.count() == 1
