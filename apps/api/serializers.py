@@ -240,6 +240,29 @@ class InvitationsInput(serializers.Serializer):
     )
 
 
+class ReminderInput(serializers.Serializer):
+    send_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="when to send it (ISO 8601, after the opening and before the closing time); "
+        "now when absent",
+    )
+
+
+class ReminderOutput(serializers.Serializer):
+    id = StrictIntegerField()
+    send_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(
+        choices=["scheduled", "sending", "sent", "skipped"],
+        help_text="skipped: the election was not open at send_at, nothing was sent",
+    )
+    sent = StrictIntegerField(help_text="e-mails sent so far")
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
 class InvitationsOutput(serializers.Serializer):
     queued = StrictIntegerField(help_text="invitations the worker will send")
 

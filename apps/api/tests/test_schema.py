@@ -16,6 +16,8 @@ ENDPOINTS = {
     "/api/elections/{id}/": {"get"},
     "/api/elections/{id}/voters/": {"post"},
     "/api/elections/{id}/invitations/": {"post"},
+    "/api/elections/{id}/reminders/": {"get", "post"},
+    "/api/elections/{id}/copy/": {"post"},
     "/api/elections/{id}/open/": {"post"},
     "/api/elections/{id}/close/": {"post"},
     "/api/elections/{id}/tally/": {"post"},

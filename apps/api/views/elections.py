@@ -23,15 +23,19 @@ from apps.api.serializers import (
     ElectionOutput,
     InvitationsInput,
     InvitationsOutput,
+    ReminderInput,
+    ReminderOutput,
     RollReport,
     VoterInput,
 )
 from apps.api.trustee_serializers import CeremonyOutput, ReplaceTrusteeInput, TrusteesInput
 from apps.api.views.jobs import accepted
 from apps.elections.access import visible_election, visible_elections
+from apps.elections.copying import copy_election
 from apps.elections.errors import InvalidInput
 from apps.elections.jobs import start_job, unfinished_job
 from apps.elections.models import Candidate, Election, Job
+from apps.elections.reminders import schedule_reminder
 from apps.elections.services import (
     ContestSpec,
     VoterRow,
@@ -69,9 +73,11 @@ class ElectionViewSet(viewsets.GenericViewSet):
     pagination_class = None
 
     def get_permissions(self) -> list[Any]:
-        if self.action == "create":
+        if self.action in ("create", "copy"):
             return [IsOfficialCreating()]
-        if self.action == "ceremony":
+        if self.action == "ceremony" or (
+            self.action == "reminders" and self.request.method == "GET"
+        ):
             return [IsOfficialWatching()]
         official_only = self.action in {
             "voters",
@@ -83,6 +89,7 @@ class ElectionViewSet(viewsets.GenericViewSet):
             "start_ceremony",
             "restart_ceremony",
             "replace_trustee",
+            "reminders",
         }
         return [IsOfficial()] if official_only else [IsAuthenticated()]
 
@@ -161,6 +168,47 @@ class ElectionViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         queued = invite_again(self.get_object(), serializer.validated_data["emails"])
         return Response({"queued": queued})
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The election's reminders, latest first",
+        request=None,
+        responses=ReminderOutput(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="E-mail every voter on the roll who has not voted a reminder, now or later",
+        description="Now (no `send_at`) needs an open election; a later time a draft or open "
+        "one, between its opening and closing times (409 `wrong_state`, 422 with the reason). "
+        "The worker sends it, at most once per voter; the e-mail carries the log-in page "
+        "address and no token.",
+        request=ReminderInput,
+        responses={201: ReminderOutput},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def reminders(self, request: Request, pk: str) -> Response:
+        election = self.get_object()
+        if request.method == "GET":
+            return Response(ReminderOutput(election.reminders.all(), many=True).data)
+        serializer = ReminderInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reminder = schedule_reminder(
+            election, serializer.validated_data["send_at"], signed_in(request.user)
+        )
+        return Response(ReminderOutput(reminder).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Copy the election (in any state) as a new draft",
+        description='Title with " (copy)", description, contests and candidates, selection '
+        "limits, threshold and roll; no trustees, key, times, votes or results.",
+        request=None,
+        responses={201: ElectionOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def copy(self, request: Request, pk: str) -> Response:
+        copied = copy_election(self.get_object())
+        prefetch_related_objects([copied], CANDIDATES_WITH_CONTESTS)
+        return Response(ElectionOutput(copied).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=ElectionOutput)
     @action(detail=True, methods=["post"])
