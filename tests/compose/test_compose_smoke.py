@@ -14,7 +14,6 @@ The tests run in file order, each carrying the one election a step further.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -26,7 +25,6 @@ from typing import Any
 import pytest
 import requests
 
-from evcrypto import ElectionKey, ballot_to_json, encrypt_ballot
 from tests.compose.compose import PORTS, REPO, Compose
 from tests.integration.backend import (
     PASSPHRASE,
@@ -34,7 +32,7 @@ from tests.integration.backend import (
     TRUSTEES,
     ApiSession,
     all_confirmed,
-    election_parameters,
+    encrypted_vote,
 )
 from tests.integration.cluster import wait_until
 from trustee.together import run_together
@@ -115,20 +113,20 @@ def trustee(command: str, index: int, folder: Path, *extra: str) -> subprocess.P
 def cast(email: str, password: str, choice: int) -> str:
     """The voter's ballot encrypted here, on the voter's side, and submitted; its transaction."""
     voter = login(email, password)
-    election = Election.data
-    keys = voter.get("/api/votes/public-keys", election_id=election["id"]).json()
-    public_key = ElectionKey.from_dict(keys["election_key"]).public_key
-    choices = [1 if i == choice else 0 for i in range(len(CANDIDATES))]
-    ballot = encrypt_ballot(
-        election_parameters(election), public_key, keys["voter_pseudonym"], choices
-    )
-    encoded = base64.b64encode(ballot_to_json(ballot)).decode()
-    answer = voter.post(
-        "/api/votes/submit", {"election_id": election["id"], "encrypted_vote": encoded}
-    )
+    answer = voter.post("/api/votes/submit", encrypted_vote(voter, Election.data, choice))
     assert answer.status_code == 201, answer.text
     transaction_id: str = answer.json()["transaction_id"]
     return transaction_id
+
+
+def vote(numbers: range, staff: ApiSession, what: str) -> None:
+    """These voters vote, each for their choice in CHOICES; every vote cast so far is then
+    confirmed on chain."""
+    for number in numbers:
+        Election.receipts.append(cast(*VOTERS[number], CHOICES[number]))
+    wait_until(
+        lambda: all_confirmed(staff, Election.data["id"], Election.receipts), 60, what, every=1
+    )
 
 
 @pytest.fixture(scope="module")
@@ -190,15 +188,8 @@ def test_an_official_creates_an_election_and_the_trustees_make_its_key(
 def test_voters_vote_and_their_ballots_are_confirmed_on_a_chain_that_verifies(
     tmp_path: Path,
 ) -> None:
-    for (email, password), choice in zip(VOTERS[:BEFORE_THE_KILL], CHOICES, strict=False):
-        Election.receipts.append(cast(email, password, choice))
     staff = official()
-    wait_until(
-        lambda: all_confirmed(staff, Election.data["id"], Election.receipts),
-        60,
-        "every vote confirmed",
-        every=1,
-    )
+    vote(range(BEFORE_THE_KILL), staff, "every vote confirmed")
     verdict = staff.post(
         "/api/votes/verify-blockchain", {"election_id": Election.data["id"]}
     ).json()
@@ -223,15 +214,8 @@ def test_voting_goes_on_with_a_validator_killed_and_the_validator_catches_up(
     compose.run("kill", KILLED, f"{KILLED}-worker")
     states = compose.states()
     assert states[KILLED].status == "exited", states[KILLED].describe()
-    later = zip(VOTERS[BEFORE_THE_KILL:], CHOICES[BEFORE_THE_KILL:], strict=True)
-    for (email, password), choice in later:
-        Election.receipts.append(cast(email, password, choice))
-    staff = official()
-    wait_until(
-        lambda: all_confirmed(staff, Election.data["id"], Election.receipts),
-        60,
-        "every vote confirmed with one validator down",
-        every=1,
+    vote(
+        range(BEFORE_THE_KILL, len(VOTERS)), official(), "every vote confirmed, one validator down"
     )
     compose.run("start", KILLED, f"{KILLED}-worker")
     compose.wait_until_up(180)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -270,6 +271,21 @@ class ApiSession:
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def encrypted_vote(voter: ApiSession, election: dict[str, Any], choice: int) -> dict[str, Any]:
+    """The body of POST /api/votes/submit for a ballot encrypted on the voter's side, with
+    the key and pseudonym the API publishes: candidate `choice` (by position) chosen."""
+    from evcrypto import ballot_to_json, encrypt_ballot
+
+    keys = voter.get("/api/votes/public-keys", election_id=election["id"]).json()
+    public_key = ElectionKey.from_dict(keys["election_key"]).public_key
+    choices = [1 if i == choice else 0 for i in range(len(election["candidates"]))]
+    ballot = encrypt_ballot(
+        election_parameters(election), public_key, keys["voter_pseudonym"], choices
+    )
+    encoded = base64.b64encode(ballot_to_json(ballot)).decode()
+    return {"election_id": election["id"], "encrypted_vote": encoded}
 
 
 def election_parameters(election: dict[str, Any]) -> ElectionParameters:

@@ -25,8 +25,8 @@ from tests.integration.backend import (
     ApiSession,
     Backend,
     all_confirmed,
-    election_parameters,
     election_record,
+    encrypted_vote,
     run_tool,
     status_of,
 )
@@ -79,18 +79,7 @@ def cast(
         return voter.post(
             "/api/votes/submit", {"election_id": election["id"], "candidate_id": candidate["id"]}
         )
-    from evcrypto import ElectionKey, ballot_to_json, encrypt_ballot
-
-    keys = voter.get("/api/votes/public-keys", election_id=election["id"]).json()
-    public_key = ElectionKey.from_dict(keys["election_key"]).public_key
-    choices = [1 if i == choice else 0 for i in range(len(CANDIDATES))]
-    ballot = encrypt_ballot(
-        election_parameters(election), public_key, keys["voter_pseudonym"], choices
-    )
-    encoded = base64.b64encode(ballot_to_json(ballot)).decode()
-    return voter.post(
-        "/api/votes/submit", {"election_id": election["id"], "encrypted_vote": encoded}
-    )
+    return voter.post("/api/votes/submit", encrypted_vote(voter, election, choice))
 
 
 def validator_status(staff: ApiSession, node_id: str) -> str:
