@@ -56,7 +56,7 @@ trap stop_dockerd EXIT
 trap 'exit 130' INT TERM
 if ! docker info >/dev/null 2>&1; then
     echo "== starting dockerd (log: $STATE/dockerd.log)"
-    # A session of its own: a Ctrl-C or a deadline meant for the run never reaches it.
+    # Its own process group (setsid): a Ctrl-C or a deadline meant for the run never reaches it.
     setsid dockerd >"$STATE/dockerd.log" 2>&1 &
     started=$!
     i=0
