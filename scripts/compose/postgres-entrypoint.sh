@@ -47,7 +47,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     as_postgres pg_ctl --wait --silent -m fast stop
 fi
 
-# The server itself as PID 1 (no su-like parent that would SIGKILL it on stop): it gets
-# docker's SIGINT (STOPSIGNAL) and shuts down cleanly.
+# The server itself as PID 1 (no su-like parent that would SIGKILL it on stop): it gets the
+# stop signal (SIGINT, docker-compose.yml's stop_signal) and shuts down cleanly.
 exec setpriv --reuid=postgres --regid=postgres --init-groups \
     postgres -c listen_addresses='*' "$@"

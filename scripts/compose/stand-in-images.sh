@@ -52,7 +52,7 @@ stand_in() {
     shift 3
     root="$WORK/root-$(echo "$name" | tr ':/.' '---')"
     unmount_under "$root"
-    rm -rf --one-file-system "$root"
+    rm -rf --one-file-system "$root" "$root.tar"
     echo "stand-in $name: debootstrap bookworm with $packages"
     # Every package checked against Debian's archive key, never taken unverified.
     debootstrap --variant=minbase --include="$packages" --cache-dir="$WORK/cache" \
@@ -116,7 +116,6 @@ ensure postgres:16 postgresql-15,ca-certificates setup_postgres \
     --change 'ENV PGDATA=/var/lib/postgresql/data' \
     --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
     --change 'CMD ["postgres"]' \
-    --change 'STOPSIGNAL SIGINT' \
     --change 'EXPOSE 5432'
 ensure redis:7 redis-server,ca-certificates setup_redis \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
