@@ -23,6 +23,7 @@ import getpass
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -116,11 +117,11 @@ def read_at(text: str) -> tuple[str, str]:
 
 
 def read_at_map(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    mapping = dict(pairs)
-    if len(mapping) != len(pairs):
-        repeated = next(n for n, _ in pairs if sum(m == n for m, _ in pairs) > 1)
-        raise TrusteeError(f"--read-at names {repeated} twice")
-    return mapping
+    """The --read-at pairs as validator id -> URL; TrusteeError if one id is given twice."""
+    repeated = [n for n, count in Counter(n for n, _ in pairs).items() if count > 1]
+    if repeated:
+        raise TrusteeError(f"--read-at names {repeated[0]} twice")
+    return dict(pairs)
 
 
 def connect(args: argparse.Namespace) -> TrusteeApi:

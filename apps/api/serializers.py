@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
-from apps.elections.models import Candidate, Contest, Election
+from apps.elections.models import Candidate, Contest, Election, Reminder
 from apps.elections.services import is_accepting_votes
 from evcrypto.contests import MAX_CONTESTS, MAX_POINTS, MAX_SCORE, MAX_WEIGHT
 
@@ -254,7 +254,7 @@ class ReminderOutput(serializers.Serializer):
     id = StrictIntegerField()
     send_at = serializers.DateTimeField()
     state = serializers.ChoiceField(
-        choices=["scheduled", "sending", "sent", "skipped"],
+        choices=Reminder.State.values,
         help_text="skipped: the election was not open at send_at, nothing was sent",
     )
     sent = StrictIntegerField(help_text="e-mails sent so far")

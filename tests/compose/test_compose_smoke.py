@@ -15,7 +15,6 @@ The tests run in file order, each carrying the one election a step further.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -27,12 +26,12 @@ import requests
 
 from tests.compose.compose import PORTS, REPO, Compose
 from tests.integration.backend import (
-    PASSPHRASE,
     TRUSTEE_PASSWORD,
     TRUSTEES,
     ApiSession,
     all_confirmed,
     encrypted_vote,
+    trustee_process,
 )
 from tests.integration.cluster import wait_until
 from trustee.together import run_together
@@ -93,21 +92,7 @@ def network_genesis(folder: Path) -> Path:
 
 def trustee(command: str, index: int, folder: Path, *extra: str) -> subprocess.Popen[str]:
     """`python -m trustee` on the host, as trustee `index` on their own machine."""
-    env = {**os.environ, "EVOTING_PASSWORD": TRUSTEE_PASSWORD, "TRUSTEE_PASSPHRASE": PASSPHRASE}
-    env.pop("EVOTING_TOKEN", None)
-    return subprocess.Popen(
-        [
-            *(sys.executable, "-m", "trustee", command, "--server", BACKEND),
-            *("--election", str(Election.data["id"]), "--email", TRUSTEES[index - 1]),
-            *("--secret-file", str(folder / f"trustee-{index}.secret"), *extra),
-        ],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.DEVNULL,  # never a question at a terminal: the flags answer
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    return trustee_process(BACKEND, command, Election.data["id"], index, folder, *extra)
 
 
 def cast(email: str, password: str, choice: int) -> str:

@@ -200,19 +200,7 @@ class Backend:
         self, command: str, election_id: int, index: int, folder: Path, *extra: str
     ) -> subprocess.Popen[str]:
         """`python -m trustee <command>` as trustee `index`, with its own secret file."""
-        env = {**os.environ, "EVOTING_PASSWORD": TRUSTEE_PASSWORD, "TRUSTEE_PASSPHRASE": PASSPHRASE}
-        return subprocess.Popen(
-            [
-                *(str(BIN / "python"), "-m", "trustee", command, "--server", self.url),
-                *("--election", str(election_id), "--email", TRUSTEES[index - 1]),
-                *("--secret-file", str(folder / f"trustee-{index}.secret"), *extra),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        return trustee_process(self.url, command, election_id, index, folder, *extra)
 
     def run_ceremony(self, election_id: int, folder: Path, indices: list[int]) -> list[str]:
         """The trustees' ceremony, all at once, the keys fingerprint compared in between."""
@@ -233,6 +221,29 @@ class Backend:
             assert process.returncode == 0, f"trustee {index}: {output}"
             outputs.append(output)
         return outputs
+
+
+def trustee_process(
+    server: str, command: str, election_id: int, index: int, folder: Path, *extra: str
+) -> subprocess.Popen[str]:
+    """`python -m trustee <command>` against `server` as trustee `index` (TRUSTEES), with its
+    own secret file in `folder`, as on that trustee's machine; output piped, and no terminal
+    input (the flags answer every question)."""
+    env = {**os.environ, "EVOTING_PASSWORD": TRUSTEE_PASSWORD, "TRUSTEE_PASSPHRASE": PASSPHRASE}
+    env.pop("EVOTING_TOKEN", None)
+    return subprocess.Popen(
+        [
+            *(str(BIN / "python"), "-m", "trustee", command, "--server", server),
+            *("--election", str(election_id), "--email", TRUSTEES[index - 1]),
+            *("--secret-file", str(folder / f"trustee-{index}.secret"), *extra),
+        ],
+        cwd=REPO,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 @dataclass
